@@ -1,0 +1,30 @@
+// The wasm module's exports, typed. Pointers are byte offsets (numbers), booleans are 0/1.
+export interface KernelExports {
+  memory: WebAssembly.Memory;
+  heap_base(): number;
+  gemm_scratch_bytes(): number;
+  gemm(transA: number, transB: number, M: number, N: number, K: number, a: number, lda: number, b: number, ldb: number,
+       c: number, ldc: number, mode: number, bias: number, scratch: number): void;
+  relu_forward(x: number, y: number, n: number): void;
+  relu_backward(y: number, dy: number, dz: number, n: number): void;
+  sigmoid_forward(x: number, y: number, n: number): void;
+  sigmoid_backward(y: number, dy: number, dz: number, n: number): void;
+  tanh_forward(x: number, y: number, n: number): void;
+  tanh_backward(y: number, dy: number, dz: number, n: number): void;
+  copy_f32(x: number, y: number, n: number): void;
+  softmax_forward(x: number, y: number, rows: number, cols: number): void;
+  softmax_backward(y: number, dy: number, dz: number, rows: number, cols: number): void;
+  column_sums(dy: number, rows: number, cols: number, db: number): void;
+  softmax_cross_entropy(z: number, rows: number, cols: number, labels: number, indices: number, dz: number, correct: number): number;
+  cross_entropy(p: number, rows: number, cols: number, labels: number, indices: number, dp: number, correct: number): number;
+  mean_squared_error(y: number, t: number, n: number, dy: number): number;
+  sgd_plain(w: number, g: number, n: number, lr: number): void;
+  sgd_momentum(w: number, v: number, g: number, n: number, lr: number, beta: number): void;
+  sgd_nesterov(w: number, v: number, g: number, n: number, lr: number, beta: number): void;
+  all_finite(x: number, n: number): number;
+  gather_rows(src: number, idx: number, count: number, width: number, dst: number): void;
+}
+
+export const MODE_ZERO = 0;
+export const MODE_ACC = 1;
+export const MODE_BIAS = 2;

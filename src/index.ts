@@ -1,0 +1,14 @@
+// momentum-wasm: neural networks trained by backpropagation with momentum, on WebAssembly SIMD.
+export { loadKernels, Kernels, simdSupported, relaxedSimdSupported } from './kernels.js';
+export type { LoadOptions, Features, SimdChoice, WasmSource } from './kernels.js';
+export { Parameter } from './parameter.js';
+export type { ParameterInit } from './parameter.js';
+export { SGD, isOptimizer } from './optimizers.js';
+export type { SGDOptions, Optimizer } from './optimizers.js';
+export { dense, ACTIVATIONS } from './layers.js';
+export type { DenseSpec, Activation } from './layers.js';
+export { Sequential } from './model.js';
+export type { SequentialConfig, LossName, Targets, WeightTensor } from './model.js';
+export type { FitOptions, History, EpochLogs, BatchLogs } from './train.js';
+export { InvalidArgumentError, TrainingDivergedError, OutOfMemoryError, UnsupportedError } from './errors.js';
+export type { KernelExports } from './abi.js';

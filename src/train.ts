@@ -1,0 +1,159 @@
+// fit(): epochs of seeded, shuffled mini-batches. The whole dataset is copied into wasm memory
+// once, and each batch is gathered there by index, so a step costs no JS copies or allocations.
+import type { Sequential, Targets } from './model.js';
+import { SGD, isOptimizer, type Optimizer } from './optimizers.js';
+import { Block } from './memory.js';
+import { InvalidArgumentError, TrainingDivergedError } from './errors.js';
+import { positiveInt, bool, oneOf } from './check.js';
+import { Rng } from './rng.js';
+
+export interface EpochLogs {
+  loss: number;
+  /** training accuracy over the epoch (cross-entropy models) */
+  accuracy?: number;
+  valLoss?: number;
+  valAccuracy?: number;
+  samplesPerSec: number;
+  seconds: number;
+}
+
+export interface BatchLogs {
+  epoch: number;
+  batch: number;
+  batches: number;
+  loss: number;
+}
+
+export interface FitOptions {
+  /** default 1 */
+  epochs?: number;
+  /** default 32 */
+  batchSize?: number;
+  /** default new SGD({ learningRate: 0.01, momentum: 0.9 }) */
+  optimizer?: Optimizer;
+  /** reshuffle the rows every epoch; default true */
+  shuffle?: boolean;
+  /** seed of the shuffling; default: the model's seed */
+  seed?: number;
+  validationData?: [Float32Array, Targets];
+  /** 'throw' (default): a NaN/Infinity loss throws TrainingDivergedError; 'stop': training ends, history.diverged says where */
+  onDivergence?: 'throw' | 'stop';
+  onEpochEnd?: (epoch: number, logs: EpochLogs) => void | Promise<void>;
+  onBatchEnd?: (logs: BatchLogs) => void;
+  /** aborting stops after the current batch; history.stopped says so */
+  signal?: AbortSignal;
+}
+
+export interface History {
+  epochs: number;
+  loss: number[];
+  accuracy: number[];
+  valLoss: number[];
+  valAccuracy: number[];
+  samplesPerSec: number[];
+  stopped?: 'aborted' | 'diverged';
+  diverged?: { epoch: number; step: number; message: string };
+}
+
+// hand control back to the event loop this often, so timers, UI and abort signals run
+const YIELD_MS = 100;
+
+export async function fit(model: Sequential, x: Float32Array, y: Targets, options: FitOptions): Promise<History> {
+  model.alive();
+  if (options === null || typeof options !== 'object') throw new InvalidArgumentError('options', 'an object', options);
+  const rows = model.checkX('x', x);
+  const indices = model.checkY('y', y, rows);
+  const epochs = positiveInt('options.epochs', options.epochs ?? 1);
+  const batchSize = positiveInt('options.batchSize', options.batchSize ?? 32);
+  const opt = options.optimizer ?? new SGD({ learningRate: 0.01, momentum: 0.9 });
+  if (!isOptimizer(opt)) throw new InvalidArgumentError('options.optimizer', 'an optimizer such as new SGD({ learningRate, momentum })', opt);
+  const shuffle = bool('options.shuffle', options.shuffle ?? true);
+  const onDivergence = oneOf('options.onDivergence', options.onDivergence ?? 'throw', ['throw', 'stop'] as const);
+  const seed = options.seed ?? model.seed;
+  if (typeof seed !== 'number' || !Number.isInteger(seed) || seed < 0 || seed > 0xffffffff) throw new InvalidArgumentError('options.seed', 'an integer in [0, 2^32)', seed);
+  let val: [Float32Array, Targets] | null = null;
+  if (options.validationData !== undefined) {
+    const v = options.validationData;
+    if (!Array.isArray(v) || v.length !== 2) throw new InvalidArgumentError('options.validationData', '[x, y]', v);
+    model.checkY('options.validationData[1]', v[1], model.checkX('options.validationData[0]', v[0]));
+    val = [v[0], v[1]];
+  }
+  for (const name of ['onEpochEnd', 'onBatchEnd'] as const) {
+    if (options[name] !== undefined && typeof options[name] !== 'function') throw new InvalidArgumentError(`options.${name}`, 'a function', options[name]);
+  }
+
+  const history: History = { epochs: 0, loss: [], accuracy: [], valLoss: [], valAccuracy: [], samplesPerSec: [] };
+  const arena = model.kernels.arena;
+  const k = model.kernels.exports;
+  const width = indices ? 1 : model.outputSize;
+  const batchesPerEpoch = Math.ceil(rows / batchSize);
+  const rng = new Rng(seed);
+
+  // the dataset and the row order live in wasm memory for the whole fit
+  const blocks: Block[] = [];
+  try {
+    const data = new Block(arena, x.length); blocks.push(data);
+    const labels = new Block(arena, rows * width); blocks.push(labels);
+    const order = new Block(arena, rows); blocks.push(order);
+    data.f32.set(x);
+    if (indices) labels.i32.set(y); else labels.f32.set(y);
+    model.workspace(Math.min(batchSize, rows));
+    const perm = order.i32;
+    for (let i = 0; i < rows; i++) perm[i] = i;
+
+    let lastYield = performance.now();
+    for (let epoch = 1; epoch <= epochs; epoch++) {
+      if (shuffle) rng.shuffle(order.i32);
+      const t0 = performance.now();
+      let lossSum = 0, correct = 0, seen = 0;
+      for (let b = 0; b < batchesPerEpoch; b++) {
+        if (options.signal?.aborted) { history.stopped = 'aborted'; break; }
+        const start = b * batchSize;
+        const n = Math.min(batchSize, rows - start);
+        const ws = model.workspace(n);
+        k.gather_rows(data.ptr, order.ptr + start * 4, n, model.inputSize, ws.x.ptr);
+        k.gather_rows(labels.ptr, order.ptr + start * 4, n, width, indices ? ws.labels.ptr : ws.targets.ptr);
+        if (indices && model.loss === 'mse') model.oneHot(n);
+        let loss: number;
+        try {
+          loss = model.step(n, indices, opt, { epoch });
+        } catch (e) {
+          if (e instanceof TrainingDivergedError && onDivergence === 'stop') {
+            history.stopped = 'diverged';
+            history.diverged = { epoch, step: e.step, message: e.message };
+            break;
+          }
+          throw e;
+        }
+        lossSum += loss * n;
+        correct += model.lastCorrect;
+        seen += n;
+        options.onBatchEnd?.({ epoch, batch: b + 1, batches: batchesPerEpoch, loss });
+        if (performance.now() - lastYield > YIELD_MS) {
+          await new Promise((r) => setTimeout(r, 0));
+          lastYield = performance.now();
+        }
+      }
+      if (seen === 0) break;
+      const seconds = (performance.now() - t0) / 1000;
+      const logs: EpochLogs = { loss: lossSum / seen, samplesPerSec: seen / seconds, seconds };
+      if (model.loss === 'crossEntropy') logs.accuracy = correct / seen;
+      if (val) {
+        const r = model.evaluate(val[0], val[1]);
+        logs.valLoss = r.loss;
+        if (r.accuracy !== undefined) logs.valAccuracy = r.accuracy;
+      }
+      history.epochs = epoch;
+      history.loss.push(logs.loss);
+      if (logs.accuracy !== undefined) history.accuracy.push(logs.accuracy);
+      if (logs.valLoss !== undefined) history.valLoss.push(logs.valLoss);
+      if (logs.valAccuracy !== undefined) history.valAccuracy.push(logs.valAccuracy);
+      history.samplesPerSec.push(logs.samplesPerSec);
+      await options.onEpochEnd?.(epoch, logs);
+      if (history.stopped) break;
+    }
+  } finally {
+    for (const b of blocks) b.free();
+  }
+  return history;
+}
