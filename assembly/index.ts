@@ -16,3 +16,4 @@ export function heap_base(): usize {
 
 // which build this is, so a module handed in by the caller reports its own features
 export const RELAXED_SIMD: bool = ASC_FEATURE_RELAXED_SIMD;
+export { peak_probe } from './peak';

@@ -22,6 +22,7 @@ export interface KernelExports {
   sgd_momentum(w: number, v: number, g: number, n: number, lr: number, beta: number): void;
   sgd_nesterov(w: number, v: number, g: number, n: number, lr: number, beta: number): void;
   all_finite(x: number, n: number): number;
+  peak_probe(iters: number): number;
   gather_rows(src: number, idx: number, count: number, width: number, dst: number): void;
 }
 
