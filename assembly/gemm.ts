@@ -13,7 +13,7 @@
 //   MODE_ZERO  C = op(A)·op(B)
 //   MODE_ACC   C += op(A)·op(B)
 //   MODE_BIAS  C = op(A)·op(B) + bias (bias: one row of N, broadcast down the rows)
-import { madd, transpose4x4_store } from './simd';
+import { madd } from './simd';
 
 export const MODE_ZERO: i32 = 0;
 export const MODE_ACC: i32 = 1;
@@ -21,19 +21,22 @@ export const MODE_BIAS: i32 = 2;
 
 const MR: i32 = 4;   // rows of a tile
 const NR: i32 = 8;   // columns of a tile (two f32x4)
-const KC: i32 = 256; // k-block: a 4xKC A panel (4 KiB) stays in L1
+const KC: i32 = 256; // k-block: a 4xKC pre-broadcast A panel (16 KiB) stays in L1
 const NC: i32 = 512; // n-block: a KCxNC packed B block (512 KiB) stays in L2
 
 const PACK_B_BYTES: usize = <usize>(KC * NC) << 2;
-const PACK_A_BYTES: usize = <usize>(MR * KC) << 2;
+const PACK_A_BYTES: usize = <usize>(MR * KC) << 4; // pre-broadcast: 16 bytes per value
 const TILE_BYTES: usize = <usize>(MR * NR) << 2;
 
 export function gemm_scratch_bytes(): usize {
   return PACK_B_BYTES + PACK_A_BYTES + TILE_BYTES;
 }
 
-// The microkernel: a 4x8 tile of C from a packed A panel (kc x 4, k-major) and a packed
-// B panel (kc x 8, k-major). mode MODE_BIAS reads 8 bias values at `bias`.
+// The microkernel: a 4x8 tile of C from a packed A panel (kc x 4 values, each stored already
+// broadcast to four lanes) and a packed B panel (kc x 8, k-major). Pre-broadcast A costs 4x the
+// bytes of a tiny L1-resident panel but turns every load into one with a constant offset that
+// V8 folds into the instruction (load32_splat with an offset costs an extra address add), and the
+// loop runs on the B pointer alone. mode MODE_BIAS reads 8 bias values at `bias`.
 function gemm_packed_4x8(kc: i32, pa: usize, pb: usize, c: usize, ldc: usize, mode: i32, bias: usize): void {
   const ldcb = ldc << 2;
   let c00: v128, c01: v128, c10: v128, c11: v128, c20: v128, c21: v128, c30: v128, c31: v128;
@@ -48,18 +51,19 @@ function gemm_packed_4x8(kc: i32, pa: usize, pb: usize, c: usize, ldc: usize, mo
   } else {
     c00 = f32x4.splat(0); c01 = c00; c10 = c00; c11 = c00; c20 = c00; c21 = c00; c30 = c00; c31 = c00;
   }
-  for (let k = 0; k < kc; k++) {
+  const end = pb + (<usize>kc << 5);
+  while (pb < end) {
     const b0 = v128.load(pb);
     const b1 = v128.load(pb, 16);
-    let a = v128.load32_splat(pa);
+    let a = v128.load(pa);
     c00 = madd(a, b0, c00); c01 = madd(a, b1, c01);
-    a = v128.load32_splat(pa, 4);
+    a = v128.load(pa, 16);
     c10 = madd(a, b0, c10); c11 = madd(a, b1, c11);
-    a = v128.load32_splat(pa, 8);
+    a = v128.load(pa, 32);
     c20 = madd(a, b0, c20); c21 = madd(a, b1, c21);
-    a = v128.load32_splat(pa, 12);
+    a = v128.load(pa, 48);
     c30 = madd(a, b0, c30); c31 = madd(a, b1, c31);
-    pa += 16;
+    pa += 64;
     pb += 32;
   }
   v128.store(c, c00); v128.store(c, c01, 16);
@@ -68,47 +72,63 @@ function gemm_packed_4x8(kc: i32, pa: usize, pb: usize, c: usize, ldc: usize, mo
   v128.store(c + 3 * ldcb, c30); v128.store(c + 3 * ldcb, c31, 16);
 }
 
-// Pack rows [i0, i0+mr) x cols [k0, k0+kc) of op(A) into pa as kc groups of 4 (zero-padded rows).
+// the four lanes of v (one k, rows i..i+3 of op(A)) as four broadcast vectors
+// @ts-ignore: decorator
+@inline function store_splats(v: v128, dst: usize): void {
+  v128.store(dst, v128.shuffle<f32>(v, v, 0, 0, 0, 0));
+  v128.store(dst, v128.shuffle<f32>(v, v, 1, 1, 1, 1), 16);
+  v128.store(dst, v128.shuffle<f32>(v, v, 2, 2, 2, 2), 32);
+  v128.store(dst, v128.shuffle<f32>(v, v, 3, 3, 3, 3), 48);
+}
+
+// Pack rows [i0, i0+mr) x cols [k0, k0+kc) of op(A) into pa: for each k, the 4 rows' values,
+// each broadcast to a v128 (64 bytes per k; rows past mr are zero).
 // transA: A is stored K x M (lda = its row length), so op(A)(i, k) = A[k*lda + i].
 function pack_a(transA: bool, a: usize, lda: i32, i0: i32, k0: i32, mr: i32, kc: i32, pa: usize): void {
   if (transA) {
     let src = a + ((<usize>k0 * lda + i0) << 2);
     const step = <usize>lda << 2;
-    if (mr == MR) {
-      for (let k = 0; k < kc; k++) { v128.store(pa + (<usize>k << 4), v128.load(src)); src += step; }
-    } else {
-      for (let k = 0; k < kc; k++) {
-        const dst = pa + (<usize>k << 4);
-        for (let r = 0; r < MR; r++) store<f32>(dst + (<usize>r << 2), r < mr ? load<f32>(src + (<usize>r << 2)) : 0);
-        src += step;
+    for (let k = 0; k < kc; k++) {
+      let v: v128;
+      if (mr == MR) v = v128.load(src);
+      else {
+        v = f32x4.splat(0);
+        if (mr > 0) v = f32x4.replace_lane(v, 0, load<f32>(src));
+        if (mr > 1) v = f32x4.replace_lane(v, 1, load<f32>(src, 4));
+        if (mr > 2) v = f32x4.replace_lane(v, 2, load<f32>(src, 8));
       }
+      store_splats(v, pa + (<usize>k << 6));
+      src += step;
     }
     return;
   }
   // A is M x K row-major: rows are contiguous in k, so transpose 4x4 blocks on the way in.
   const rowb = <usize>lda << 2;
   const base = a + ((<usize>i0 * lda + k0) << 2);
+  let k = 0;
   if (mr == MR) {
-    let k = 0;
     for (; k + 4 <= kc; k += 4) {
       const s = base + (<usize>k << 2);
-      transpose4x4_store(v128.load(s), v128.load(s + rowb), v128.load(s + 2 * rowb), v128.load(s + 3 * rowb), pa + (<usize>k << 4));
+      const r0 = v128.load(s), r1 = v128.load(s + rowb), r2 = v128.load(s + 2 * rowb), r3 = v128.load(s + 3 * rowb);
+      const t0 = v128.shuffle<f32>(r0, r1, 0, 4, 1, 5);
+      const t1 = v128.shuffle<f32>(r0, r1, 2, 6, 3, 7);
+      const t2 = v128.shuffle<f32>(r2, r3, 0, 4, 1, 5);
+      const t3 = v128.shuffle<f32>(r2, r3, 2, 6, 3, 7);
+      const d = pa + (<usize>k << 6);
+      store_splats(v128.shuffle<f32>(t0, t2, 0, 1, 4, 5), d);
+      store_splats(v128.shuffle<f32>(t0, t2, 2, 3, 6, 7), d + 64);
+      store_splats(v128.shuffle<f32>(t1, t3, 0, 1, 4, 5), d + 128);
+      store_splats(v128.shuffle<f32>(t1, t3, 2, 3, 6, 7), d + 192);
     }
-    for (; k < kc; k++) {
-      const s = base + (<usize>k << 2);
-      const dst = pa + (<usize>k << 4);
-      store<f32>(dst, load<f32>(s));
-      store<f32>(dst, load<f32>(s + rowb), 4);
-      store<f32>(dst, load<f32>(s + 2 * rowb), 8);
-      store<f32>(dst, load<f32>(s + 3 * rowb), 12);
-    }
-  } else {
-    for (let k = 0; k < kc; k++) {
-      const dst = pa + (<usize>k << 4);
-      for (let r = 0; r < MR; r++) {
-        store<f32>(dst + (<usize>r << 2), r < mr ? load<f32>(base + <usize>r * rowb + (<usize>k << 2)) : 0);
-      }
-    }
+  }
+  for (; k < kc; k++) {
+    const s = base + (<usize>k << 2);
+    let v = f32x4.splat(0);
+    if (mr > 0) v = f32x4.replace_lane(v, 0, load<f32>(s));
+    if (mr > 1) v = f32x4.replace_lane(v, 1, load<f32>(s + rowb));
+    if (mr > 2) v = f32x4.replace_lane(v, 2, load<f32>(s + 2 * rowb));
+    if (mr > 3) v = f32x4.replace_lane(v, 3, load<f32>(s + 3 * rowb));
+    store_splats(v, pa + (<usize>k << 6));
   }
 }
 

@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // The command line: `momentum-wasm train mnist [options]`.
 import { parseArgs } from 'node:util';
+import { setFlagsFromString } from 'node:v8';
 import { loadKernels, SGD, dense, InvalidArgumentError, TrainingDivergedError } from './index.js';
 import { loadMnist } from './data/mnist.js';
 
@@ -51,6 +52,9 @@ async function train(args: string[]): Promise<void> {
   const simd = (values.simd ?? 'auto') as 'auto' | 'plain' | 'relaxed';
   const optimizer = new SGD({ learningRate: num('lr', values.lr, 0.05), momentum: num('momentum', values.momentum, 0.9), nesterov: values.nesterov ?? false });
 
+  // Node 20 runs relaxed SIMD (FMA) only behind a V8 flag; this is our own process, so turn it on
+  // before the first module compiles (the library itself never does this on import).
+  if (simd !== 'plain') setFlagsFromString('--experimental-wasm-relaxed-simd');
   const k = await loadKernels({ simd });
   const { train, test } = await loadMnist();
   const model = k.sequential({ inputSize: 784, layers: [dense(hidden, 'relu'), dense(10, 'softmax')], seed });
