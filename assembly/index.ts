@@ -6,7 +6,7 @@ export {
   copy_f32, softmax_forward, softmax_backward, column_sums,
 } from './activations';
 export { softmax_cross_entropy, cross_entropy, mean_squared_error } from './loss';
-export { sgd_plain, sgd_momentum, sgd_nesterov, all_finite } from './optim';
+export { sgd_plain, sgd_momentum, sgd_nesterov, sgd_seed, sgd_torch, adam, sum_squares, all_finite } from './optim';
 export { gather_rows } from './copy';
 
 // first byte TypeScript may use: above the static data and the stack

@@ -18,6 +18,13 @@ export interface KernelExports {
   softmax_cross_entropy(z: number, rows: number, cols: number, labels: number, indices: number, dz: number, correct: number): number;
   cross_entropy(p: number, rows: number, cols: number, labels: number, indices: number, dp: number, correct: number): number;
   mean_squared_error(y: number, t: number, n: number, dy: number): number;
+  sgd_seed(w: number, v: number, g: number, n: number, lr: number, beta: number, nesterov: number,
+           wd: number, decay: number, gscale: number, clip: number, commit: number): number;
+  sgd_torch(w: number, b: number, g: number, n: number, lr: number, mu: number, damp: number, nesterov: number,
+            wd: number, first: number, gscale: number, clip: number, commit: number): number;
+  adam(w: number, m: number, v: number, g: number, n: number, lr: number, b1: number, b2: number, eps: number,
+       wd: number, bc1: number, bc2: number, gscale: number, clip: number, commit: number): number;
+  sum_squares(x: number, n: number): number;
   sgd_plain(w: number, g: number, n: number, lr: number): void;
   sgd_momentum(w: number, v: number, g: number, n: number, lr: number, beta: number): void;
   sgd_nesterov(w: number, v: number, g: number, n: number, lr: number, beta: number): void;

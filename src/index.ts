@@ -3,8 +3,10 @@ export { loadKernels, Kernels, simdSupported, relaxedSimdSupported } from './ker
 export type { LoadOptions, Features, SimdChoice, WasmSource } from './kernels.js';
 export { Parameter } from './parameter.js';
 export type { ParameterInit } from './parameter.js';
-export { SGD, isOptimizer } from './optimizers.js';
-export type { SGDOptions, Optimizer } from './optimizers.js';
+export { Optimizer, SGD, Adam, isOptimizer } from './optimizers.js';
+export type { SGDOptions, AdamOptions, ClipOptions, Rate, OptimizerState } from './optimizers.js';
+export { stepDecay, exponentialDecay, cosineDecay, linearWarmup } from './schedules.js';
+export type { Schedule, ScheduleSpec } from './schedules.js';
 export { dense, ACTIVATIONS } from './layers.js';
 export type { DenseSpec, Activation } from './layers.js';
 export { Sequential } from './model.js';

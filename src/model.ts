@@ -291,11 +291,8 @@ export class Sequential {
     const loss = this.lossAndGradient(rows, indices);
     if (!Number.isFinite(loss)) this.diverged(ctx, opt, loss, `the batch loss is ${loss}`);
     this.backward(rows);
-    for (const p of this.params) {
-      if (this.k.all_finite(p.gradPtr, p.size) === 0) this.diverged(ctx, opt, loss, `the gradient of ${p.name} is not finite`);
-    }
-    for (const p of this.params) opt.update(p);
-    opt.iterations++;
+    // the optimizer dry-runs the update and commits only if every new value is finite
+    if (!opt.apply(this.params)) this.diverged(ctx, opt, loss, 'the update (or the gradient) is not finite');
     return loss;
   }
 

@@ -15,6 +15,7 @@ export class Parameter {
   private readonly v: Block;
   private readonly g: Block;
   private readonly m: Block;
+  private s: Block | null = null;
   private disposedFlag = false;
 
   /** @internal use k.parameter() */
@@ -68,6 +69,14 @@ export class Parameter {
   get gradPtr(): number { return this.g.ptr; }
   get velocityPtr(): number { return this.m.ptr; }
 
+  /** Adam's second moment (null until an optimizer that keeps one first steps this parameter) */
+  get secondMoment(): Float32Array | null { this.alive(); return this.s ? this.s.f32 : null; }
+  /** @internal byte offset of the second-moment buffer, allocated (zero-filled) on first use */
+  secondPtr(): number {
+    if (!this.s) this.s = new Block(this.kernels.arena, this.size);
+    return this.s.ptr;
+  }
+
   get disposed(): boolean { return this.disposedFlag; }
 
   /** @internal */
@@ -81,5 +90,7 @@ export class Parameter {
     this.v.free();
     this.g.free();
     this.m.free();
+    this.s?.free();
+    this.s = null;
   }
 }
