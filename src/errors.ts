@@ -33,6 +33,14 @@ export class TrainingDivergedError extends Error {
   }
 }
 
+/** A model file is malformed: `message` says what is wrong and where. */
+export class ModelFormatError extends Error {
+  constructor(message: string) {
+    super(`model file: ${message}`);
+    this.name = 'ModelFormatError';
+  }
+}
+
 /** The wasm memory cannot grow to hold what was asked. The kernels instance stays usable. */
 export class OutOfMemoryError extends Error {
   readonly requested: number;

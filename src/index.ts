@@ -12,5 +12,7 @@ export type { DenseSpec, Activation } from './layers.js';
 export { Sequential } from './model.js';
 export type { SequentialConfig, LossName, Targets, WeightTensor } from './model.js';
 export type { FitOptions, History, EpochLogs, BatchLogs } from './train.js';
-export { InvalidArgumentError, TrainingDivergedError, OutOfMemoryError, UnsupportedError } from './errors.js';
+export { InvalidArgumentError, TrainingDivergedError, OutOfMemoryError, UnsupportedError, ModelFormatError } from './errors.js';
+export type { SaveOptions, LoadOptions as ModelLoadOptions, Loaded } from './io.js';
+export { VERSION } from './version.js';
 export type { KernelExports } from './abi.js';

@@ -6,6 +6,7 @@ import { Arena, Block } from './memory.js';
 import { InvalidArgumentError, UnsupportedError } from './errors.js';
 import { Parameter, type ParameterInit } from './parameter.js';
 import { Sequential, type SequentialConfig } from './model.js';
+import { loadModel, type Loaded, type LoadOptions as ModelLoadOptions } from './io.js';
 
 export type SimdChoice = 'auto' | 'plain' | 'relaxed';
 export type WasmSource = URL | string | BufferSource | WebAssembly.Module;
@@ -121,6 +122,11 @@ export class Kernels {
   /** A parameter tensor in wasm memory with its own gradient and velocity (zero-initialised). */
   parameter(init: ParameterInit, name = 'parameter'): Parameter {
     return Parameter.create(this, init, name);
+  }
+
+  /** A model (or a checkpoint: model + optimizer) from safetensors bytes written by model.save(). */
+  load(bytes: Uint8Array | ArrayBuffer, options: ModelLoadOptions = {}): Loaded {
+    return loadModel(this, bytes, options);
   }
 
   /** A stack of dense layers trained end to end. */

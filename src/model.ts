@@ -13,6 +13,7 @@ import { positiveInt, oneOf } from './check.js';
 import { Rng } from './rng.js';
 import { isOptimizer, type Optimizer } from './optimizers.js';
 import { fit, type FitOptions, type History } from './train.js';
+import { saveModel, type SaveOptions } from './io.js';
 
 export type LossName = 'crossEntropy' | 'mse';
 /** class ids (Int32Array / Uint8Array, one per row) or float targets (rows × outputs) */
@@ -62,6 +63,8 @@ export class Sequential {
   private readonly fused: boolean;
   private readonly maxWidth: number;
   private disposedFlag = false;
+  /** the shuffling stream fit() continues from call to call (checkpoints store its state) */
+  private readonly shuffleRng: Rng;
 
   // workspace, sized for `cap` rows
   private cap = 0;
@@ -99,6 +102,7 @@ export class Sequential {
     this.maxWidth = Math.max(...specs.map((s) => s.units));
 
     const rng = new Rng(this.seed);
+    this.shuffleRng = new Rng((this.seed ^ 0x5f3759df) >>> 0);
     try {
       let inSize = this.inputSize;
       specs.forEach((spec, i) => {
@@ -211,6 +215,23 @@ export class Sequential {
   /** Trains for several epochs of shuffled mini-batches; see FitOptions. */
   fit(x: Float32Array, y: Targets, options: FitOptions = {}): Promise<History> {
     return fit(this, x, y, options);
+  }
+
+  /** The model as safetensors bytes; with { optimizer }, a checkpoint to resume training exactly. */
+  save(options: SaveOptions = {}): Uint8Array {
+    return saveModel(this, options);
+  }
+
+  /** state of the shuffling generator that fit() continues from */
+  get shuffleState(): number {
+    return this.shuffleRng.state;
+  }
+  set shuffleState(s: number) {
+    this.shuffleRng.state = s;
+  }
+  /** @internal */
+  get shuffler(): Rng {
+    return this.shuffleRng;
   }
 
   /** Gives the model's memory back to the arena; the model cannot be used afterwards. */

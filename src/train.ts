@@ -4,7 +4,7 @@ import type { Sequential, Targets } from './model.js';
 import { SGD, isOptimizer, type Optimizer } from './optimizers.js';
 import { Block } from './memory.js';
 import { InvalidArgumentError, TrainingDivergedError } from './errors.js';
-import { positiveInt, bool, oneOf } from './check.js';
+import { positiveInt, bool, oneOf, allFinite } from './check.js';
 import { Rng } from './rng.js';
 
 export interface EpochLogs {
@@ -33,7 +33,8 @@ export interface FitOptions {
   optimizer?: Optimizer;
   /** reshuffle the rows every epoch; default true */
   shuffle?: boolean;
-  /** seed of the shuffling; default: the model's seed */
+  /** reseeds the shuffling for this call; default: continue the model's own shuffling stream
+   *  (seeded from the model's seed), so fit(N) equals fit(N/2) twice, and a checkpoint resumes it */
   seed?: number;
   validationData?: [Float32Array, Targets];
   /** 'throw' (default): a NaN/Infinity loss throws TrainingDivergedError; 'stop': training ends, history.diverged says where */
@@ -62,6 +63,7 @@ export async function fit(model: Sequential, x: Float32Array, y: Targets, option
   model.alive();
   if (options === null || typeof options !== 'object') throw new InvalidArgumentError('options', 'an object', options);
   const rows = model.checkX('x', x);
+  allFinite('x', x); // trainBatch checks each batch; here all rows, before any step changes the model
   const indices = model.checkY('y', y, rows);
   const epochs = positiveInt('options.epochs', options.epochs ?? 1);
   const batchSize = positiveInt('options.batchSize', options.batchSize ?? 32);
@@ -69,13 +71,14 @@ export async function fit(model: Sequential, x: Float32Array, y: Targets, option
   if (!isOptimizer(opt)) throw new InvalidArgumentError('options.optimizer', 'an optimizer such as new SGD({ learningRate, momentum })', opt);
   const shuffle = bool('options.shuffle', options.shuffle ?? true);
   const onDivergence = oneOf('options.onDivergence', options.onDivergence ?? 'throw', ['throw', 'stop'] as const);
-  const seed = options.seed ?? model.seed;
-  if (typeof seed !== 'number' || !Number.isInteger(seed) || seed < 0 || seed > 0xffffffff) throw new InvalidArgumentError('options.seed', 'an integer in [0, 2^32)', seed);
+  const seed = options.seed;
+  if (seed !== undefined && (typeof seed !== 'number' || !Number.isInteger(seed) || seed < 0 || seed > 0xffffffff)) throw new InvalidArgumentError('options.seed', 'an integer in [0, 2^32)', seed);
   let val: [Float32Array, Targets] | null = null;
   if (options.validationData !== undefined) {
     const v = options.validationData;
     if (!Array.isArray(v) || v.length !== 2) throw new InvalidArgumentError('options.validationData', '[x, y]', v);
     model.checkY('options.validationData[1]', v[1], model.checkX('options.validationData[0]', v[0]));
+    allFinite('options.validationData[0]', v[0]);
     val = [v[0], v[1]];
   }
   for (const name of ['onEpochEnd', 'onBatchEnd'] as const) {
@@ -87,7 +90,7 @@ export async function fit(model: Sequential, x: Float32Array, y: Targets, option
   const k = model.kernels.exports;
   const width = indices ? 1 : model.outputSize;
   const batchesPerEpoch = Math.ceil(rows / batchSize);
-  const rng = new Rng(seed);
+  const rng = seed === undefined ? model.shuffler : new Rng(seed);
 
   // the dataset and the row order live in wasm memory for the whole fit
   const blocks: Block[] = [];
@@ -98,12 +101,14 @@ export async function fit(model: Sequential, x: Float32Array, y: Targets, option
     data.f32.set(x);
     if (indices) labels.i32.set(y); else labels.f32.set(y);
     model.workspace(Math.min(batchSize, rows));
-    const perm = order.i32;
-    for (let i = 0; i < rows; i++) perm[i] = i;
 
     let lastYield = performance.now();
     for (let epoch = 1; epoch <= epochs; epoch++) {
-      if (shuffle) rng.shuffle(order.i32);
+      // each epoch's order depends on the generator state alone (identity, then shuffled), so a
+      // fit resumed from a checkpoint sees the same batches as one that never stopped
+      const perm = order.i32;
+      for (let i = 0; i < rows; i++) perm[i] = i;
+      if (shuffle) rng.shuffle(perm);
       const t0 = performance.now();
       let lossSum = 0, correct = 0, seen = 0;
       for (let b = 0; b < batchesPerEpoch; b++) {
