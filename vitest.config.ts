@@ -6,8 +6,9 @@ export default defineConfig({
   test: {
     testTimeout: 60_000,
     projects: [
-      { test: { name: 'plain', include: ['test/**/*.test.ts'], env: { MW_SIMD: 'plain' } } },
+      { extends: true, test: { name: 'plain', include: ['test/**/*.test.ts'], env: { MW_SIMD: 'plain' } } },
       {
+        extends: true,
         test: {
           name: 'relaxed',
           include: ['test/**/*.test.ts'],

@@ -1,0 +1,71 @@
+// Builds the demo into demo/dist (or the folder given): the page and the worker bundled by
+// esbuild, both .wasm builds copied next to them, and mnist.bin made from the `mnist` package.
+// Run with tsx: `tsx demo/build.ts [outDir]`. Also imported by the browser tests.
+import { build } from 'esbuild';
+import { spawnSync } from 'node:child_process';
+import { copyFile, mkdir, readdir, rm, stat, writeFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { loadMnist, MNIST_PIXELS } from '../src/data/mnist.js';
+import { encodeMnist } from './mnist-format.js';
+
+const here = fileURLToPath(new URL('.', import.meta.url));
+const root = resolve(here, '..');
+const WASM = ['release.wasm', 'relaxed.wasm'];
+
+async function mtime(path: string): Promise<number> {
+  try {
+    return (await stat(path)).mtimeMs;
+  } catch {
+    return -1;
+  }
+}
+
+/** build/*.wasm exist and are newer than every assembly/ source; else `npm run build:wasm` */
+export async function ensureWasm(): Promise<void> {
+  const built = Math.min(...(await Promise.all(WASM.map((f) => mtime(join(root, 'build', f))))));
+  const sources = (await readdir(join(root, 'assembly'))).filter((f) => f.endsWith('.ts'));
+  const newest = Math.max(...(await Promise.all(sources.map((f) => mtime(join(root, 'assembly', f))))));
+  if (built >= 0 && built >= newest) return;
+  console.log(built < 0 ? 'compiling the kernels (build/*.wasm is missing)…' : 'recompiling the kernels (assembly/ changed)…');
+  const r = spawnSync('npm', ['run', 'build:wasm'], { cwd: root, stdio: 'inherit' });
+  if (r.status !== 0) throw new Error('npm run build:wasm failed');
+}
+
+export interface DemoBuild {
+  outDir: string;
+  /** bytes of mnist.bin */
+  digitsBytes: number;
+}
+
+export async function buildDemo(outDir = join(here, 'dist'), options: { minify?: boolean } = {}): Promise<DemoBuild> {
+  const out = resolve(outDir);
+  await ensureWasm();
+  await rm(out, { recursive: true, force: true });
+  await mkdir(out, { recursive: true });
+  const [, digits] = await Promise.all([
+    build({
+      entryPoints: { main: join(here, 'main.ts'), worker: join(here, 'worker.ts') },
+      outdir: out,
+      bundle: true,
+      format: 'esm',
+      platform: 'browser',
+      target: ['es2022', 'chrome114', 'firefox115', 'safari16.4'],
+      minify: options.minify ?? true,
+      sourcemap: 'linked',
+      legalComments: 'none',
+      logLevel: 'warning',
+    }),
+    loadMnist().then(({ train, test }) => encodeMnist(train, test, MNIST_PIXELS)),
+    ...['index.html', 'style.css', 'favicon.svg'].map((f) => copyFile(join(here, f), join(out, f))),
+    ...WASM.map((f) => copyFile(join(root, 'build', f), join(out, f))),
+  ]);
+  await writeFile(join(out, 'mnist.bin'), digits);
+  return { outDir: out, digitsBytes: digits.length };
+}
+
+if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  const t0 = performance.now();
+  const { outDir, digitsBytes } = await buildDemo(process.argv[2]);
+  console.log(`demo built in ${((performance.now() - t0) / 1000).toFixed(1)} s → ${outDir} (mnist.bin ${(digitsBytes / 1e6).toFixed(1)} MB)`);
+}

@@ -1,0 +1,138 @@
+// The demo's training worker: loads the kernels and the digits, trains on request, and reports
+// losses, test accuracy and predictions to the page. Training here keeps the page responsive.
+import { loadKernels, relaxedSimdSupported, dense, SGD, type Kernels, type Sequential } from '../src/index.js';
+import { decodeMnist, type MnistFile } from './mnist-format.js';
+import type { FromWorker, RunConfig, RunInfo, ToWorker } from './protocol.js';
+
+const GRID = 40; // test digits shown with their predictions
+const POINTS_PER_EPOCH = 25; // loss-curve points per epoch and run
+
+interface WorkerScope {
+  postMessage(message: FromWorker, transfer?: Transferable[]): void;
+  addEventListener(type: 'message', listener: (e: MessageEvent<ToWorker>) => void): void;
+}
+const scope = self as unknown as WorkerScope;
+const post = (m: FromWorker, transfer?: Transferable[]) => scope.postMessage(m, transfer);
+
+let kernels: Kernels;
+let data: MnistFile;
+let running: AbortController | null = null;
+
+async function init(): Promise<void> {
+  // bundled code cannot rely on ../build/*.wasm next to the package, so name the module
+  // explicitly: the relaxed-SIMD build where this engine validates it, else plain SIMD
+  const wasm = new URL(relaxedSimdSupported() ? './relaxed.wasm' : './release.wasm', import.meta.url);
+  const [k, res] = await Promise.all([loadKernels({ wasm }), fetch(new URL('./mnist.bin', import.meta.url))]);
+  if (!res.ok) throw new Error(`could not load the digits (mnist.bin): HTTP ${res.status}`);
+  kernels = k;
+  data = decodeMnist(await res.arrayBuffer());
+  const pixels = data.test.x.slice(0, GRID * data.pixels);
+  const labels = data.test.y.slice(0, GRID);
+  post({ type: 'ready', build: k.features.relaxedSimd ? 'relaxed' : 'plain', trainRows: data.train.rows, testRows: data.test.rows, grid: { pixels, labels } }, [pixels.buffer, labels.buffer]);
+}
+
+function runsFor(c: RunConfig): { info: RunInfo; optimizer: SGD }[] {
+  const lr = c.learningRate;
+  const plain = { info: { label: 'plain GD', kind: 'plain' as const }, optimizer: new SGD({ learningRate: lr }) };
+  const momentum = { info: { label: `momentum β=${c.momentum}`, kind: 'momentum' as const }, optimizer: new SGD({ learningRate: lr, momentum: c.momentum }) };
+  const nesterov = { info: { label: `Nesterov β=${c.momentum}`, kind: 'nesterov' as const }, optimizer: new SGD({ learningRate: lr, momentum: c.momentum, nesterov: true }) };
+  if (c.mode === 'compare') return [plain, momentum, nesterov];
+  if (c.momentum === 0) return [plain];
+  return [c.nesterov ? nesterov : momentum];
+}
+
+async function train(c: RunConfig): Promise<void> {
+  const controller = new AbortController();
+  running = controller;
+  const t0 = performance.now();
+  const runs = runsFor(c);
+  // fair comparison: every run starts from the same weights (same seed) and, below, sees the
+  // same batches in the same order (same shuffle seed per epoch) with the same learning rate
+  const models: Sequential[] = runs.map(() =>
+    kernels.sequential({ inputSize: data.pixels, layers: [dense(c.hidden, 'relu'), dense(10, 'softmax')], seed: c.seed }),
+  );
+  const gridRun = c.mode === 'compare' ? (c.momentum === 0 ? 0 : c.nesterov ? 2 : 1) : 0;
+  const batches = Math.ceil(data.train.rows / c.batchSize);
+  const every = Math.max(1, Math.round(batches / POINTS_PER_EPOCH));
+  const gridX = data.test.x.subarray(0, GRID * data.pixels);
+  post({ type: 'started', runs: runs.map((r) => r.info), gridRun, batchesPerEpoch: batches });
+  const alive = runs.map(() => true);
+  try {
+    for (let epoch = 1; epoch <= c.epochs && !controller.signal.aborted; epoch++) {
+      const shuffleSeed = (Math.imul(c.seed, 0x9e3779b1) + epoch) >>> 0;
+      for (let r = 0; r < runs.length && !controller.signal.aborted; r++) {
+        if (!alive[r]) continue;
+        const model = models[r]!;
+        // the first window's speed would include fit()'s setup (copying the data in): not shown
+        let sum = 0, n = 0, rows = 0, windows = 0, tLast = performance.now();
+        const history = await model.fit(data.train.x, data.train.y, {
+          epochs: 1,
+          batchSize: c.batchSize,
+          optimizer: runs[r]!.optimizer,
+          seed: shuffleSeed,
+          validationData: [data.test.x, data.test.y],
+          signal: controller.signal,
+          onDivergence: 'stop',
+          onBatchEnd: ({ batch, batches: total, loss }) => {
+            if (batch === 1 && epoch === 1) post({ type: 'first', run: r, loss });
+            sum += loss;
+            n++;
+            rows += Math.min(c.batchSize, data.train.rows - (batch - 1) * c.batchSize);
+            if (n < every && batch < total) return;
+            const now = performance.now();
+            const samplesPerSec = windows++ === 0 ? null : rows / Math.max(1e-3, (now - tLast) / 1000);
+            post({ type: 'loss', run: r, x: epoch - 1 + batch / total, loss: sum / n, samplesPerSec });
+            sum = 0; n = 0; rows = 0; tLast = now;
+          },
+          onEpochEnd: (_, logs) => {
+            const predictions = r === gridRun ? argmaxRows(model.predict(gridX), 10) : undefined;
+            post({
+              type: 'epoch', run: r, epoch, loss: logs.loss, testLoss: logs.valLoss!, testAccuracy: logs.valAccuracy!,
+              samplesPerSec: logs.samplesPerSec, predictions,
+            }, predictions ? [predictions.buffer] : undefined);
+          },
+        });
+        if (history.stopped === 'diverged') {
+          alive[r] = false;
+          post({ type: 'diverged', run: r, message: history.diverged!.message });
+        }
+      }
+      if (!alive.some(Boolean)) break;
+    }
+  } finally {
+    for (const m of models) m.dispose();
+    if (running === controller) running = null;
+  }
+  post({ type: 'done', stopped: controller.signal.aborted, seconds: (performance.now() - t0) / 1000 });
+}
+
+function argmaxRows(p: Float32Array, cols: number): Uint8Array {
+  const out = new Uint8Array(p.length / cols);
+  for (let r = 0; r < out.length; r++) {
+    let best = 0;
+    for (let c = 1; c < cols; c++) if (p[r * cols + c]! > p[r * cols + best]!) best = c;
+    out[r] = best;
+  }
+  return out;
+}
+
+function report(e: unknown): void {
+  const err = e instanceof Error ? e : new Error(String(e));
+  post({ type: 'error', name: err.name, message: err.message });
+}
+
+// runs one after another: a start while a run is going stops that run first
+const ready = init();
+ready.catch(report);
+let queue: Promise<void> = Promise.resolve();
+
+scope.addEventListener('message', (e) => {
+  const m = e.data;
+  if (m.type === 'stop') running?.abort();
+  else if (m.type === 'start') {
+    running?.abort();
+    const next = queue.then(() => ready).then(() => train(m.config));
+    next.catch(report);
+    queue = next.catch(() => undefined);
+  }
+});
