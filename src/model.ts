@@ -187,6 +187,7 @@ export class Sequential {
     for (let r0 = 0; r0 < rows; r0 += chunk) {
       const n = Math.min(chunk, rows - r0);
       ws.x.f32.set(x.subarray(r0 * this.inputSize, (r0 + n) * this.inputSize));
+      if (this.k.all_finite(ws.x.ptr, n * this.inputSize) === 0) throw new InvalidArgumentError('x', 'finite values only', 'NaN or Infinity');
       this.forward(n, false);
       out.set(ws.ys[ws.ys.length - 1]!.f32.subarray(0, n * this.outputSize), r0 * this.outputSize);
     }

@@ -1,0 +1,634 @@
+// Every raw kernel export against the float64 oracle, on sizes that are not multiples of the SIMD
+// width (scalar tails) and, for GEMM, on shapes around every tile (4x8), k-block (256) and
+// n-block (512) edge. Runs on the plain and on the relaxed (FMA) build.
+import { describe, it, expect, beforeAll } from 'vitest';
+import type { Kernels } from '../src/index.js';
+import type { Block } from '../src/memory.js';
+import { kernelsUnderTest, put, seeded, closeness } from './helpers.js';
+import * as oracle from './oracle/oracle.js';
+
+let k: Kernels;
+beforeAll(async () => {
+  k = await kernelsUnderTest();
+});
+
+const SIZES = [1, 3, 5, 17, 33, 130];
+const GUARD = 16; // floats (64 bytes) of sentinel on each side of an output
+const SENTINEL = 12345.5;
+
+/** a block with `n` floats of `data` between two guard bands of SENTINEL; .at is the data's pointer */
+function guarded(data: ArrayLike<number> | number): { b: Block; at: number; n: number; data(): Float32Array; guardsIntact(): boolean } {
+  const n = typeof data === 'number' ? data : data.length;
+  const b = put(k, n + 2 * GUARD);
+  const f = b.f32;
+  f.fill(SENTINEL);
+  if (typeof data === 'number') f.fill(0, GUARD, GUARD + n);
+  else f.set(data, GUARD);
+  return {
+    b,
+    at: b.ptr + GUARD * 4,
+    n,
+    data: () => b.f32.slice(GUARD, GUARD + n),
+    guardsIntact: () => {
+      const g = b.f32;
+      for (let i = 0; i < GUARD; i++) if (g[i] !== SENTINEL || g[GUARD + n + i] !== SENTINEL) return false;
+      return true;
+    },
+  };
+}
+
+function free(...bs: Block[]): void {
+  for (const b of bs) b.free();
+}
+
+/** index of the first element whose bits differ, or -1 (vitest's toEqual is slow on big typed arrays) */
+function firstDiff(a: Float32Array, b: Float32Array): number {
+  if (a.length !== b.length) return Math.min(a.length, b.length);
+  const x = new Uint32Array(a.buffer, a.byteOffset, a.length), y = new Uint32Array(b.buffer, b.byteOffset, b.length);
+  for (let i = 0; i < x.length; i++) if (x[i] !== y[i]) return i;
+  return -1;
+}
+
+/** what float32 storage makes of a float64 array */
+const f32 = (a: ArrayLike<number>) => Float32Array.from(a);
+
+// ------------------------------------------------------------------------------------------ GEMM
+
+type Product = 'nn' | 'tn' | 'nt';
+const PRODUCTS: Product[] = ['nn', 'tn', 'nt'];
+
+/**
+ * Runs the kernel for C (M x N) = op(A)·op(B) in all three modes with natural strides and compares
+ * each to the oracle (whose product is computed once per shape); also checks that nothing outside C
+ * was written and that A and B were left alone. Returns the worst closeness per mode.
+ */
+function checkGemm(product: Product, M: number, N: number, K: number, seed: number): number[] {
+  const a = seeded(M * K, seed);
+  const bm = seeded(K * N, seed + 1);
+  const c0 = seeded(M * N, seed + 2);
+  const bias = seeded(N, seed + 3);
+  const A = put(k, a), B = put(k, bm), bb = put(k, bias);
+  const transA = product === 'tn' ? 1 : 0, transB = product === 'nt' ? 1 : 0;
+  const lda = transA ? M : K; // A stored K x M for 'tn', else M x K
+  const ldb = transB ? K : N; // B stored N x K for 'nt', else K x N
+  const prod = oracle.gemm(product, M, N, K, Float64Array.from(a), Float64Array.from(bm));
+  const worst = [0, 1, 2].map((mode) => {
+    const C = guarded(mode === 1 ? c0 : M * N);
+    if (mode !== 1) C.b.f32.fill(-777, GUARD, GUARD + M * N); // stale values the kernel must overwrite
+    k.exports.gemm(transA, transB, M, N, K, A.ptr, lda, B.ptr, ldb, C.at, N, mode, mode === 2 ? bb.ptr : 0, k.scratch.ptr);
+    const want = Float64Array.from(prod);
+    if (mode === 1) for (let i = 0; i < M * N; i++) want[i]! += c0[i]!;
+    if (mode === 2) for (let i = 0; i < M; i++) for (let j = 0; j < N; j++) want[i * N + j]! += bias[j]!;
+    expect(C.guardsIntact(), `${product} ${M}x${N}x${K} mode ${mode} wrote outside C`).toBe(true);
+    const w = closeness(C.data(), want, 1e-5 * Math.sqrt(Math.max(K, 1)), 1e-5);
+    C.b.free();
+    return w;
+  });
+  expect(firstDiff(A.f32, a), 'A unchanged').toBe(-1);
+  expect(firstDiff(B.f32, bm), 'B unchanged').toBe(-1);
+  free(A, B, bb);
+  return worst;
+}
+
+describe('gemm', () => {
+  const small = [1, 3, 4, 5, 7, 8, 9];
+  for (const product of PRODUCTS) {
+    it(`${product}, modes 0/1/2: every M, N in {1,3,4,5,7,8,9} x K in {1,3,5,8,9}`, () => {
+      let seed = 1;
+      for (const M of small) for (const N of small) for (const K of [1, 3, 5, 8, 9]) {
+        checkGemm(product, M, N, K, seed += 7).forEach((w, mode) => {
+          expect(w, `${product} ${M}x${N}x${K} mode ${mode}`).toBeLessThanOrEqual(1);
+        });
+      }
+    });
+  }
+
+  // shapes straddling the k-block (256), the n-block (512) and the tile edges (4 rows, 8 cols)
+  const edges: Array<[number, number, number]> = [
+    [5, 9, 255], [4, 8, 256], [7, 3, 257], [3, 17, 511], [8, 8, 512], [9, 5, 513],
+    [3, 511, 17], [5, 512, 9], [4, 513, 33], [1, 513, 257], [7, 1025, 5],
+    [255, 9, 33], [256, 8, 5], [257, 7, 3],
+    [33, 130, 257], [130, 513, 257], [9, 513, 513], [513, 9, 513], [257, 255, 256], [255, 17, 511],
+  ];
+  for (const product of PRODUCTS) {
+    it(`${product}: shapes around the k-block, n-block and tile edges, all modes`, () => {
+      let seed = 1000;
+      for (const [M, N, K] of edges) {
+        checkGemm(product, M, N, K, seed += 11).forEach((w, mode) => {
+          expect(w, `${product} ${M}x${N}x${K} mode ${mode}`).toBeLessThanOrEqual(1);
+        });
+      }
+    });
+  }
+
+  it('K = 0 gives the mode\'s starting value (zero, C unchanged, the bias row)', () => {
+    for (const mode of [0, 1, 2] as const) {
+      const M = 5, N = 9;
+      const c0 = seeded(M * N, 3), bias = seeded(N, 4);
+      const C = guarded(c0), bb = put(k, bias);
+      k.exports.gemm(0, 0, M, N, 0, 0, 0, 0, N, C.at, N, mode, bb.ptr, k.scratch.ptr);
+      const want = new Float32Array(M * N);
+      for (let i = 0; i < M; i++) for (let j = 0; j < N; j++) want[i * N + j] = mode === 0 ? 0 : mode === 1 ? c0[i * N + j]! : bias[j]!;
+      expect(C.data()).toEqual(want);
+      expect(C.guardsIntact()).toBe(true);
+      free(C.b, bb);
+    }
+  });
+
+  it('row strides larger than the row (a sub-matrix of a wider one) in A, B and C', () => {
+    // C[:, 0:N] of a wider C (ldc = N + 3) = A[:, 0:K] (lda = K + 5) · B[0:K, 0:N] (ldb = N + 2)
+    for (const [M, N, K] of [[5, 9, 7], [4, 8, 257], [9, 17, 5]] as const) {
+      const lda = K + 5, ldb = N + 2, ldc = N + 3;
+      const aw = seeded(M * lda, 21), bw = seeded(K * ldb, 22), cw = seeded(M * ldc, 23);
+      const A = put(k, aw), B = put(k, bw), C = put(k, cw);
+      k.exports.gemm(0, 0, M, N, K, A.ptr, lda, B.ptr, ldb, C.ptr, ldc, 1, 0, k.scratch.ptr);
+      const a = new Float64Array(M * K), bm = new Float64Array(K * N);
+      for (let i = 0; i < M; i++) for (let p = 0; p < K; p++) a[i * K + p] = aw[i * lda + p]!;
+      for (let p = 0; p < K; p++) for (let j = 0; j < N; j++) bm[p * N + j] = bw[p * ldb + j]!;
+      const prod = oracle.gemm('nn', M, N, K, a, bm);
+      const got = C.f32;
+      for (let i = 0; i < M; i++) {
+        for (let j = 0; j < ldc; j++) {
+          const want = j < N ? cw[i * ldc + j]! + prod[i * N + j]! : cw[i * ldc + j]!;
+          if (j >= N) expect(got[i * ldc + j]).toBe(cw[i * ldc + j]); // padding columns untouched
+          else expect(Math.abs(got[i * ldc + j]! - want)).toBeLessThanOrEqual(1e-5 * Math.sqrt(K) + 1e-5 * Math.abs(want));
+        }
+      }
+      free(A, B, C);
+    }
+  });
+});
+
+// ------------------------------------------------------------------------------------ activations
+
+type Elementwise = 'relu' | 'sigmoid' | 'tanh';
+const forwardOf = (act: Elementwise) =>
+  act === 'relu' ? k.exports.relu_forward : act === 'sigmoid' ? k.exports.sigmoid_forward : k.exports.tanh_forward;
+const backwardOf = (act: Elementwise) =>
+  act === 'relu' ? k.exports.relu_backward : act === 'sigmoid' ? k.exports.sigmoid_backward : k.exports.tanh_backward;
+
+/** inputs of size n with extreme values spread over the SIMD body and the tail */
+function activationInputs(n: number, seed: number): Float32Array {
+  const x = seeded(n, seed, 4);
+  const extremes = [50, -50, 100, -100, 1000, -1000, 0, 1e-3, -1e-3, 20, -20];
+  // one extreme in the tail (last index), the others spread through the body
+  for (let i = 0; i < extremes.length && i < n; i++) x[i === 0 ? n - 1 : Math.floor((i * n) / extremes.length)] = extremes[i]!;
+  return x;
+}
+
+describe('activations', () => {
+  for (const act of ['relu', 'sigmoid', 'tanh'] as const) {
+    it(`${act} forward, out of place and in place, sizes ${SIZES.join(', ')}`, () => {
+      for (const n of SIZES) {
+        const x = activationInputs(n, n * 3 + 1);
+        const want = oracle.activationForward(act, x, 1, n);
+        const X = put(k, x), Y = guarded(n);
+        forwardOf(act)(X.ptr, Y.at, n);
+        const got = Y.data();
+        expect(Y.guardsIntact()).toBe(true);
+        expect(X.f32).toEqual(x);
+        expect(got.every(Number.isFinite), `${act} n=${n} finite`).toBe(true);
+        expect(closeness(got, want, 1e-6, 2e-6), `${act} n=${n}`).toBeLessThanOrEqual(1);
+        // in place, as the model runs it
+        forwardOf(act)(X.ptr, X.ptr, n);
+        expect(X.f32).toEqual(got);
+        free(X, Y.b);
+      }
+    });
+
+    it(`${act} backward from the forward output, sizes ${SIZES.join(', ')}`, () => {
+      for (const n of SIZES) {
+        const z = activationInputs(n, n * 5 + 2);
+        const y = f32(oracle.activationForward(act, z, 1, n));
+        const dy = seeded(n, n * 7 + 3, 2);
+        const want = oracle.activationBackward(act, z, y, dy, 1, n);
+        const Yb = put(k, y), DY = put(k, dy), DZ = guarded(n);
+        backwardOf(act)(Yb.ptr, DY.ptr, DZ.at, n);
+        expect(DZ.guardsIntact()).toBe(true);
+        expect(closeness(DZ.data(), want, 1e-6, 1e-5), `${act}' n=${n}`).toBeLessThanOrEqual(1);
+        // in place on dy, as the model runs it
+        backwardOf(act)(Yb.ptr, DY.ptr, DY.ptr, n);
+        expect(DY.f32).toEqual(DZ.data());
+        free(Yb, DY, DZ.b);
+      }
+    });
+  }
+
+  it('tanh and sigmoid saturate exactly and stay finite at |x| = 50, 100, 1000, 1e30', () => {
+    const x = f32([50, -50, 100, -100, 1000, -1000, 1e30, -1e30, 88.5, -88.5, 0.5]);
+    const n = x.length;
+    const X = put(k, x), T = put(k, n), S = put(k, n);
+    k.exports.tanh_forward(X.ptr, T.ptr, n);
+    k.exports.sigmoid_forward(X.ptr, S.ptr, n);
+    const t = T.f32, s = S.f32;
+    for (let i = 0; i < n - 1; i++) {
+      expect(t[i], `tanh(${x[i]})`).toBe(Math.sign(x[i]!));
+      expect(Math.abs(s[i]! - (x[i]! > 0 ? 1 : 0)), `sigmoid(${x[i]})`).toBeLessThan(1e-20);
+      expect(s[i]! >= 0 && s[i]! <= 1).toBe(true);
+    }
+    expect(t[n - 1]).toBeCloseTo(Math.tanh(0.5), 6);
+    expect(s[n - 1]).toBeCloseTo(1 / (1 + Math.exp(-0.5)), 6);
+    free(X, T, S);
+  });
+
+  it('relu passes exactly the positive values and zeroes the gradient where y = 0', () => {
+    const x = f32([-1, 0, 2, -0, 3.5, -2, 7, 1e-30, -1e-30]);
+    const X = put(k, x), Y = put(k, x.length), D = put(k, x.length);
+    k.exports.relu_forward(X.ptr, Y.ptr, x.length);
+    expect(Array.from(Y.f32)).toEqual([0, 0, 2, 0, 3.5, 0, 7, x[7], 0]);
+    const dy = f32([1, 2, 3, 4, 5, 6, 7, 8, 9]);
+    const DY = put(k, dy);
+    k.exports.relu_backward(Y.ptr, DY.ptr, D.ptr, x.length);
+    expect(Array.from(D.f32)).toEqual([0, 0, 3, 0, 5, 0, 7, 8, 0]);
+    free(X, Y, D, DY);
+  });
+
+  it('linear: copy_f32 copies exactly, forward and backward, and is a no-op in place', () => {
+    for (const n of SIZES) {
+      const x = seeded(n, n + 40, 10);
+      const X = put(k, x), Y = guarded(n);
+      k.exports.copy_f32(X.ptr, Y.at, n);
+      expect(Y.data()).toEqual(f32(oracle.activationForward('linear', x, 1, n)));
+      expect(Y.guardsIntact()).toBe(true);
+      const dy = seeded(n, n + 41);
+      const DY = put(k, dy), DZ = put(k, n);
+      k.exports.copy_f32(DY.ptr, DZ.ptr, n);
+      expect(DZ.f32).toEqual(f32(oracle.activationBackward('linear', x, x, dy, 1, n)));
+      k.exports.copy_f32(X.ptr, X.ptr, n);
+      expect(X.f32).toEqual(x);
+      free(X, Y.b, DY, DZ);
+    }
+  });
+
+  it(`softmax forward per row: rows 1, 3, 5 x cols ${SIZES.join(', ')}, rows sum to 1`, () => {
+    for (const rows of [1, 3, 5]) {
+      for (const cols of SIZES) {
+        const z = seeded(rows * cols, rows * 100 + cols, 8);
+        const want = oracle.activationForward('softmax', z, rows, cols);
+        const Z = put(k, z), Y = guarded(rows * cols);
+        k.exports.softmax_forward(Z.ptr, Y.at, rows, cols);
+        const got = Y.data();
+        expect(Y.guardsIntact()).toBe(true);
+        expect(closeness(got, want, 1e-7, 1e-5), `softmax ${rows}x${cols}`).toBeLessThanOrEqual(1);
+        for (let r = 0; r < rows; r++) {
+          let s = 0;
+          for (let j = 0; j < cols; j++) s += got[r * cols + j]!;
+          expect(Math.abs(s - 1)).toBeLessThan(2e-6);
+        }
+        k.exports.softmax_forward(Z.ptr, Z.ptr, rows, cols); // in place
+        expect(Z.f32).toEqual(got);
+        free(Z, Y.b);
+      }
+    }
+  });
+
+  it('softmax forward with logits of ±1000 (the max in the body and in the tail)', () => {
+    for (const cols of [3, 5, 17, 33]) {
+      const rows = 3;
+      const z = seeded(rows * cols, cols, 3);
+      z[0] = 1000; z[1] = -1000; // row 0: max in the body
+      z[cols + cols - 1] = 1000; z[cols] = -1000; z[cols + 1] = 999; // row 1: max in the tail, runner-up 1 below
+      for (let j = 0; j < cols; j++) z[2 * cols + j] = -1000; // row 2: all -1000: uniform
+      const want = oracle.activationForward('softmax', z, rows, cols);
+      const Z = put(k, z), Y = put(k, rows * cols);
+      k.exports.softmax_forward(Z.ptr, Y.ptr, rows, cols);
+      const got = Y.f32;
+      expect(got.every(Number.isFinite)).toBe(true);
+      expect(closeness(got, want, 1e-7, 1e-5), `±1000, cols ${cols}`).toBeLessThanOrEqual(1);
+      free(Z, Y);
+    }
+  });
+
+  it(`softmax backward (Jacobian-vector product) vs the oracle's explicit Jacobian, cols ${SIZES.join(', ')}`, () => {
+    for (const rows of [1, 3, 5]) {
+      for (const cols of SIZES) {
+        const z = seeded(rows * cols, rows * 10 + cols, 3);
+        const y = f32(oracle.activationForward('softmax', z, rows, cols));
+        const dy = seeded(rows * cols, rows * 10 + cols + 1, 2);
+        const want = oracle.activationBackward('softmax', z, y, dy, rows, cols);
+        const Yb = put(k, y), DY = put(k, dy), DZ = guarded(rows * cols);
+        k.exports.softmax_backward(Yb.ptr, DY.ptr, DZ.at, rows, cols);
+        expect(DZ.guardsIntact()).toBe(true);
+        expect(closeness(DZ.data(), want, 1e-6, 1e-5), `softmax' ${rows}x${cols}`).toBeLessThanOrEqual(1);
+        k.exports.softmax_backward(Yb.ptr, DY.ptr, DY.ptr, rows, cols); // in place on dy
+        expect(DY.f32).toEqual(DZ.data());
+        free(Yb, DY, DZ.b);
+      }
+    }
+  });
+});
+
+// ---------------------------------------------------------------------------------- column sums
+
+describe('column_sums', () => {
+  it(`bias gradients: rows x cols over ${SIZES.join(', ')}`, () => {
+    for (const rows of SIZES) {
+      for (const cols of SIZES) {
+        const dy = seeded(rows * cols, rows * 1000 + cols, 2);
+        // the oracle's dense backward with a 1-wide zero input gives db = column sums of dy
+        const want = oracle.denseBackward(new Float64Array(rows), dy, new Float64Array(cols), rows, 1, cols).db;
+        const DY = put(k, dy), DB = guarded(cols);
+        k.exports.column_sums(DY.ptr, rows, cols, DB.at);
+        expect(DB.guardsIntact()).toBe(true);
+        expect(closeness(DB.data(), want, 1e-6 * Math.sqrt(rows), 1e-5), `${rows}x${cols}`).toBeLessThanOrEqual(1);
+        free(DY, DB.b);
+      }
+    }
+  });
+});
+
+// --------------------------------------------------------------------------------------- losses
+
+function argmaxRow(a: ArrayLike<number>, o: number, cols: number): number {
+  let best = 0;
+  for (let j = 1; j < cols; j++) if (a[o + j]! > a[o + best]!) best = j;
+  return best;
+}
+
+function labelsFor(rows: number, cols: number, seed: number): Int32Array {
+  const r = seeded(rows, seed);
+  return Int32Array.from(r, (v) => Math.min(cols - 1, Math.floor(((v + 1) / 2) * cols)));
+}
+
+function oneHot(labels: Int32Array, cols: number): Float32Array {
+  const t = new Float32Array(labels.length * cols);
+  labels.forEach((c, r) => { t[r * cols + c] = 1; });
+  return t;
+}
+
+/** soft labels: positive, each row summing to 1 (or to `total` if given) */
+function softLabels(rows: number, cols: number, seed: number, total = 1): Float32Array {
+  const t = seeded(rows * cols, seed);
+  for (let r = 0; r < rows; r++) {
+    let s = 0;
+    for (let j = 0; j < cols; j++) { t[r * cols + j] = Math.abs(t[r * cols + j]!) + 0.01; s += t[r * cols + j]!; }
+    for (let j = 0; j < cols; j++) t[r * cols + j] = (t[r * cols + j]! / s) * total;
+  }
+  return t;
+}
+
+type LabelKind = 'indices' | 'one-hot' | 'soft';
+
+describe('softmax_cross_entropy (fused)', () => {
+  function run(z: Float32Array, rows: number, cols: number, kind: LabelKind, seed: number, inPlace = false) {
+    const idx = labelsFor(rows, cols, seed);
+    const labels = kind === 'indices' ? idx : kind === 'one-hot' ? oneHot(idx, cols) : softLabels(rows, cols, seed);
+    const Z = put(k, z), L = put(k, labels.length), DZ = guarded(rows * cols), C = put(k, 1);
+    if (kind === 'indices') L.i32.set(labels); else L.f32.set(labels);
+    C.i32[0] = -1;
+    const dz = inPlace ? Z.ptr : DZ.at;
+    const loss = k.exports.softmax_cross_entropy(Z.ptr, rows, cols, L.ptr, kind === 'indices' ? 1 : 0, dz, C.ptr);
+    const grad = inPlace ? Z.f32.slice() : DZ.data();
+    const correct = C.i32[0]!;
+    expect(DZ.guardsIntact()).toBe(true);
+    free(Z, L, DZ.b, C);
+    const want = oracle.softmaxCrossEntropy(z, labels, rows, cols, kind === 'indices');
+    let wantCorrect = 0;
+    for (let r = 0; r < rows; r++) {
+      const target = kind === 'indices' ? labels[r]! : argmaxRow(labels, r * cols, cols);
+      if (argmaxRow(z, r * cols, cols) === target) wantCorrect++;
+    }
+    return { loss, grad, correct, want, wantCorrect };
+  }
+
+  for (const kind of ['indices', 'one-hot', 'soft'] as const) {
+    it(`${kind} labels: loss, dlogits and the correct count, rows {1,3,5,17,33} x cols ${SIZES.join(', ')}`, () => {
+      for (const rows of [1, 3, 5, 17, 33]) {
+        for (const cols of SIZES) {
+          const z = seeded(rows * cols, rows * 31 + cols, 4);
+          const r = run(z, rows, cols, kind, rows + cols);
+          const tag = `${kind} ${rows}x${cols}`;
+          expect(Math.abs(r.loss - r.want.loss), tag).toBeLessThanOrEqual(1e-6 + 1e-5 * Math.abs(r.want.loss));
+          expect(closeness(r.grad, r.want.dlogits, 1e-7, 1e-5), tag).toBeLessThanOrEqual(1);
+          expect(r.correct, tag).toBe(r.wantCorrect);
+        }
+      }
+    });
+  }
+
+  it('dlogits may overwrite the logits (dz == z)', () => {
+    for (const kind of ['indices', 'soft'] as const) {
+      const rows = 5, cols = 17;
+      const z = seeded(rows * cols, 77, 4);
+      const a = run(z, rows, cols, kind, 9, false), b = run(z, rows, cols, kind, 9, true);
+      expect(b.loss).toBe(a.loss);
+      expect(b.grad).toEqual(a.grad);
+    }
+  });
+
+  it('logits of ±1000: finite loss of about 2000 when the label sits at -1000', () => {
+    for (const cols of [3, 5, 17, 130]) {
+      const rows = 3;
+      const z = seeded(rows * cols, cols + 5, 2);
+      z[0] = 1000; z[1] = -1000;
+      z[cols + cols - 1] = 1000; z[cols] = -1000;
+      z[2 * cols + 2] = -1000; z[2 * cols] = 1000;
+      const Z = put(k, z), L = put(k, rows), DZ = put(k, rows * cols), C = put(k, 1);
+      const labels = Int32Array.from([1, 0, 2]); // each row's label is its -1000 logit
+      L.i32.set(labels);
+      const loss = k.exports.softmax_cross_entropy(Z.ptr, rows, cols, L.ptr, 1, DZ.ptr, C.ptr);
+      const want = oracle.softmaxCrossEntropy(z, labels, rows, cols, true);
+      expect(Number.isFinite(loss)).toBe(true);
+      expect(Math.abs(loss - 2000)).toBeLessThan(1);
+      expect(Math.abs(loss - want.loss)).toBeLessThan(1e-3);
+      expect(closeness(DZ.f32, want.dlogits, 1e-7, 1e-5)).toBeLessThanOrEqual(1);
+      expect(C.i32[0]).toBe(0);
+      free(Z, L, DZ, C);
+    }
+  });
+
+  it('soft labels that do not sum to 1: loss Σt(lse - z) and gradient (softmax·Σt - t)/rows', () => {
+    // derived in float64 here, and that derivation checked by central differences
+    const rows = 3, cols = 17;
+    const z = seeded(rows * cols, 55, 3);
+    const t = softLabels(rows, cols, 56, 2.5);
+    const lossOf = (zz: ArrayLike<number>) => {
+      let tot = 0;
+      for (let r = 0; r < rows; r++) {
+        let mx = -Infinity;
+        for (let j = 0; j < cols; j++) mx = Math.max(mx, zz[r * cols + j]!);
+        let s = 0;
+        for (let j = 0; j < cols; j++) s += Math.exp(zz[r * cols + j]! - mx);
+        for (let j = 0; j < cols; j++) tot += t[r * cols + j]! * (mx + Math.log(s) - zz[r * cols + j]!);
+      }
+      return tot / rows;
+    };
+    const p = oracle.activationForward('softmax', z, rows, cols);
+    const grad = new Float64Array(rows * cols);
+    for (let r = 0; r < rows; r++) {
+      let ts = 0;
+      for (let j = 0; j < cols; j++) ts += t[r * cols + j]!;
+      for (let j = 0; j < cols; j++) grad[r * cols + j] = (p[r * cols + j]! * ts - t[r * cols + j]!) / rows;
+    }
+    const zz = Float64Array.from(z);
+    for (let i = 0; i < zz.length; i++) {
+      const h = 1e-6, v = zz[i]!;
+      zz[i] = v + h; const up = lossOf(zz);
+      zz[i] = v - h; const dn = lossOf(zz);
+      zz[i] = v;
+      expect(Math.abs((up - dn) / (2 * h) - grad[i]!)).toBeLessThan(1e-7);
+    }
+    const Z = put(k, z), L = put(k, t), DZ = put(k, rows * cols);
+    const loss = k.exports.softmax_cross_entropy(Z.ptr, rows, cols, L.ptr, 0, DZ.ptr, 0);
+    expect(Math.abs(loss - lossOf(z))).toBeLessThan(1e-5 * lossOf(z));
+    expect(closeness(DZ.f32, grad, 1e-7, 1e-5)).toBeLessThanOrEqual(1);
+    free(Z, L, DZ);
+  });
+});
+
+describe('cross_entropy (on probabilities, unfused)', () => {
+  for (const kind of ['indices', 'one-hot', 'soft'] as const) {
+    it(`${kind} labels: loss, dprobs and the correct count, rows {1,3,5,17} x cols ${SIZES.join(', ')}`, () => {
+      for (const rows of [1, 3, 5, 17]) {
+        for (const cols of SIZES) {
+          const p = f32(oracle.activationForward('softmax', seeded(rows * cols, rows * 13 + cols, 2), rows, cols));
+          const idx = labelsFor(rows, cols, rows * 3 + cols);
+          const labels = kind === 'indices' ? idx : kind === 'one-hot' ? oneHot(idx, cols) : softLabels(rows, cols, rows + 2 * cols);
+          const P = put(k, p), L = put(k, labels.length), DP = guarded(rows * cols), C = put(k, 1);
+          if (kind === 'indices') L.i32.set(labels); else L.f32.set(labels);
+          C.i32[0] = -1;
+          const loss = k.exports.cross_entropy(P.ptr, rows, cols, L.ptr, kind === 'indices' ? 1 : 0, DP.at, C.ptr);
+          const want = oracle.crossEntropy(p, labels, rows, cols, kind === 'indices');
+          const tag = `${kind} ${rows}x${cols}`;
+          expect(Math.abs(loss - want.loss), tag).toBeLessThanOrEqual(1e-6 + 1e-6 * Math.abs(want.loss));
+          expect(closeness(DP.data(), want.dprobs, 1e-6, 1e-5), tag).toBeLessThanOrEqual(1);
+          expect(DP.guardsIntact()).toBe(true);
+          let hits = 0;
+          for (let r = 0; r < rows; r++) {
+            const target = kind === 'indices' ? labels[r]! : argmaxRow(labels, r * cols, cols);
+            if (argmaxRow(p, r * cols, cols) === target) hits++;
+          }
+          expect(C.i32[0], tag).toBe(hits);
+          free(P, L, DP.b, C);
+        }
+      }
+    });
+  }
+
+  it('a probability of exactly 0 on the label gives a finite loss (clamped at 1e-7)', () => {
+    const p = f32([0, 0.5, 0.5]);
+    const P = put(k, p), L = put(k, 1), DP = put(k, 3);
+    L.i32[0] = 0;
+    const loss = k.exports.cross_entropy(P.ptr, 1, 3, L.ptr, 1, DP.ptr, 0);
+    expect(loss).toBeCloseTo(-Math.log(1e-7), 4);
+    expect(DP.f32.every(Number.isFinite)).toBe(true);
+    free(P, L, DP);
+  });
+});
+
+describe('mean_squared_error', () => {
+  it(`loss (mean over all elements) and dy = 2(y - t)/n, n = ${SIZES.join(', ')}, 1000`, () => {
+    for (const n of [...SIZES, 1000]) {
+      const y = seeded(n, n + 3, 3), t = seeded(n, n + 4, 3);
+      const Y = put(k, y), T = put(k, t), DY = guarded(n);
+      const loss = k.exports.mean_squared_error(Y.ptr, T.ptr, n, DY.at);
+      const want = oracle.mse(y, t, n);
+      expect(Math.abs(loss - want.loss), `n=${n}`).toBeLessThanOrEqual(1e-5 * want.loss);
+      expect(closeness(DY.data(), want.dy, 1e-7, 1e-6), `n=${n}`).toBeLessThanOrEqual(1);
+      expect(DY.guardsIntact()).toBe(true);
+      expect(Y.f32).toEqual(y);
+      expect(T.f32).toEqual(t);
+      free(Y, T, DY.b);
+    }
+  });
+});
+
+// ----------------------------------------------------------------------------------- optimizers
+
+describe('update rules', () => {
+  const settings: Array<[number, number]> = [[0.1, 0.9], [0.01, 0.5], [1.5, 0.99], [0.05, 0]];
+  it(`sgd_plain, sgd_momentum, sgd_nesterov against the oracle, n = ${SIZES.join(', ')}, several steps`, () => {
+    for (const n of SIZES) {
+      for (const [lr, beta] of settings) {
+        for (const rule of ['plain', 'momentum', 'nesterov'] as const) {
+          const w0 = seeded(n, n * 17 + 1, 2), v0 = seeded(n, n * 17 + 2, 0.5);
+          const W = guarded(w0), V = guarded(v0), G = put(k, n);
+          const w = Float64Array.from(w0), v = Float64Array.from(v0);
+          for (let step = 0; step < 3; step++) {
+            const g = seeded(n, n * 17 + 3 + step, 3);
+            G.f32.set(g);
+            // the kernel takes lr and beta as f32: give the oracle the same numbers
+            const lr32 = Math.fround(lr), b32 = Math.fround(beta);
+            if (rule === 'plain') { k.exports.sgd_plain(W.at, G.ptr, n, lr); oracle.sgdPlain(w, g, lr32); }
+            else if (rule === 'momentum') { k.exports.sgd_momentum(W.at, V.at, G.ptr, n, lr, beta); oracle.sgdMomentum(w, v, g, lr32, b32); }
+            else { k.exports.sgd_nesterov(W.at, V.at, G.ptr, n, lr, beta); oracle.sgdNesterov(w, v, g, lr32, b32); }
+            const tag = `${rule} n=${n} lr=${lr} beta=${beta} step ${step}`;
+            expect(closeness(W.data(), w, 1e-6, 1e-5), tag).toBeLessThanOrEqual(1);
+            expect(closeness(V.data(), v, 1e-6, 1e-5), tag).toBeLessThanOrEqual(1);
+            expect(G.f32, 'the gradient is read only').toEqual(g);
+          }
+          expect(W.guardsIntact() && V.guardsIntact()).toBe(true);
+          if (rule === 'plain') expect(V.data()).toEqual(v0); // plain GD keeps no velocity
+          free(W.b, V.b, G);
+        }
+      }
+    }
+  });
+});
+
+// ---------------------------------------------------------------------------------- all_finite
+
+describe('all_finite', () => {
+  it('1 for finite data, extremes included: ±3.4e38, ±0, subnormals', () => {
+    for (const n of SIZES) {
+      const x = seeded(n, n, 1e30);
+      const specials = [3.4e38, -3.4e38, 0, -0, 1e-45, -1e-45];
+      specials.forEach((v, i) => { if (i < n) x[(i * 7) % n] = v; });
+      const X = put(k, x);
+      expect(k.exports.all_finite(X.ptr, n), `n=${n}`).toBe(1);
+      free(X);
+    }
+  });
+
+  it('0 for NaN, +Infinity or -Infinity at every position, SIMD body and scalar tail', () => {
+    for (const n of SIZES) {
+      const X = put(k, n);
+      for (const bad of [NaN, Infinity, -Infinity]) {
+        for (let i = 0; i < n; i++) {
+          X.f32.set(seeded(n, n + i));
+          X.f32[i] = bad;
+          expect(k.exports.all_finite(X.ptr, n), `${bad} at ${i} of ${n}`).toBe(0);
+        }
+      }
+      // +Infinity and -Infinity in the same SIMD lane of different vectors
+      if (n >= 8) {
+        X.f32.set(seeded(n, 3));
+        X.f32[0] = Infinity; X.f32[4] = -Infinity;
+        expect(k.exports.all_finite(X.ptr, n)).toBe(0);
+      }
+      free(X);
+    }
+  });
+
+  it('looks only at its n elements', () => {
+    const x = f32([1, 2, 3, 4, 5, NaN]);
+    const X = put(k, x);
+    expect(k.exports.all_finite(X.ptr, 5)).toBe(1);
+    expect(k.exports.all_finite(X.ptr, 6)).toBe(0);
+    free(X);
+  });
+});
+
+// --------------------------------------------------------------------------------- gather_rows
+
+describe('gather_rows', () => {
+  it('copies row idx[r] of src to row r of dst, bit for bit, repeats allowed', () => {
+    const srcRows = 40;
+    for (const width of [1, 3, 5, 17, 33]) {
+      for (const count of [1, 3, 5, 17, 33, 130]) {
+        const src = seeded(srcRows * width, width * 7 + count, 100);
+        src[3] = NaN; // bits travel unchanged
+        const idx = Int32Array.from(seeded(count, width + count * 3), (v) => Math.floor(((v + 1) / 2) * srcRows) % srcRows);
+        idx[0] = srcRows - 1;
+        const S = put(k, src), I = put(k, count), D = guarded(count * width);
+        I.i32.set(idx);
+        k.exports.gather_rows(S.ptr, I.ptr, count, width, D.at);
+        const want = new Float32Array(count * width);
+        for (let r = 0; r < count; r++) want.set(src.subarray(idx[r]! * width, (idx[r]! + 1) * width), r * width);
+        expect(new Uint32Array(D.data().buffer)).toEqual(new Uint32Array(want.buffer));
+        expect(D.guardsIntact()).toBe(true);
+        free(S, I, D.b);
+      }
+    }
+  });
+});

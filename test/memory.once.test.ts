@@ -1,0 +1,82 @@
+// Memory over long runs: a training step allocates nothing (wasm memory fixed after the first
+// step, the JS heap flat), and models and fits give back what they took. Runs once (plain build).
+import { describe, it, expect, beforeAll } from 'vitest';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
+import { SGD, dense, type Kernels } from '../src/index.js';
+import { kernelsUnderTest, seeded } from './helpers.js';
+
+let k: Kernels;
+beforeAll(async () => {
+  k = await kernelsUnderTest();
+});
+
+// a real collector even without --expose-gc: the flag set at run time, the function taken from a fresh context
+setFlagsFromString('--expose-gc');
+const gc = runInNewContext('gc') as () => void;
+function heapAfterGc(): number {
+  for (let i = 0; i < 3; i++) gc();
+  return process.memoryUsage().heapUsed;
+}
+
+const wasmBytes = () => k.exports.memory.buffer.byteLength;
+const data = (rows: number, seed: number) => ({
+  x: seeded(rows * 12, seed),
+  y: Int32Array.from(seeded(rows, seed + 1), (v) => Math.floor(((v + 1) / 2) * 5) % 5),
+});
+
+describe('a long training run', () => {
+  it('20,000 trainBatch calls: wasm memory unchanged after the first, JS heap flat', () => {
+    const model = k.sequential({ inputSize: 12, layers: [dense(16, 'relu'), dense(5, 'softmax')], seed: 1 });
+    const sgd = new SGD({ learningRate: 0.01, momentum: 0.9, nesterov: true });
+    const { x, y } = data(8, 1);
+    model.trainBatch(x, y, sgd); // sizes the workspace
+    const bytes = wasmBytes(), grows = k.arena.grows, inUse = k.arena.bytesInUse;
+    const heap = heapAfterGc();
+    let sum = 0;
+    for (let i = 0; i < 20_000; i++) sum += model.trainBatch(x, y, sgd);
+    const heapGrowth = heapAfterGc() - heap;
+    expect(Number.isFinite(sum)).toBe(true);
+    expect(sgd.iterations).toBe(20_001);
+    expect(wasmBytes()).toBe(bytes);
+    expect(k.arena.grows).toBe(grows);
+    expect(k.arena.bytesInUse).toBe(inUse);
+    // 20,000 steps holding even 100 bytes each would be 2 MB: allow well under that
+    expect(heapGrowth).toBeLessThan(1_000_000);
+    model.dispose();
+  }, 60_000);
+});
+
+describe('create and dispose', () => {
+  it('1,000 create / train / predict / dispose cycles do not grow wasm memory or leak arena bytes', () => {
+    const keep = k.sequential({ inputSize: 12, layers: [dense(7, 'tanh'), dense(5, 'softmax')], seed: 3 }); // lives throughout
+    const small = data(3, 2), big = data(17, 3);
+    keep.trainBatch(small.x, small.y, new SGD());
+    const cycle = (i: number) => {
+      const m = k.sequential({ inputSize: 12, layers: [dense(9 + (i % 3), 'relu'), dense(5, 'softmax')], seed: i });
+      const sgd = new SGD({ learningRate: 0.05, momentum: 0.9 });
+      m.trainBatch(small.x, small.y, sgd);
+      m.trainBatch(big.x, big.y, sgd); // the workspace grows inside the cycle
+      m.predict(small.x);
+      keep.trainBatch(small.x, small.y, sgd); // a live neighbour allocates nothing new
+      m.dispose();
+    };
+    for (let i = 0; i < 3; i++) cycle(i);
+    const bytes = wasmBytes(), inUse = k.arena.bytesInUse;
+    for (let i = 3; i < 1000; i++) cycle(i);
+    expect(wasmBytes()).toBe(bytes);
+    expect(k.arena.bytesInUse).toBe(inUse);
+    keep.dispose();
+  }, 60_000);
+
+  it('200 fits give back their dataset copies', async () => {
+    const model = k.sequential({ inputSize: 12, layers: [dense(8, 'sigmoid'), dense(5, 'softmax')], seed: 5 });
+    const { x, y } = data(40, 4);
+    await model.fit(x, y, { epochs: 1, batchSize: 16 });
+    const bytes = wasmBytes(), inUse = k.arena.bytesInUse;
+    for (let i = 0; i < 200; i++) await model.fit(x, y, { epochs: 1, batchSize: 16, seed: i });
+    expect(wasmBytes()).toBe(bytes);
+    expect(k.arena.bytesInUse).toBe(inUse);
+    model.dispose();
+  }, 60_000);
+});
