@@ -14,6 +14,7 @@ import { InvalidArgumentError, ModelFormatError } from './errors.js';
 import { parseStrictJson } from './json.js';
 import { dense, ACTIVATIONS } from './layers.js';
 import { VERSION } from './version.js';
+import { positiveInt } from './check.js';
 
 export interface SaveOptions {
   /** also save this optimizer's state and every velocity: a checkpoint to resume training from */
@@ -155,27 +156,49 @@ function buildOptimizer(state: OptimizerState): Optimizer {
   }
 }
 
+/** options.architecture, held to k.sequential's rules for layers and input size: it decides which
+ *  tensors the file must hold, so a malformed one must not reach that (or be read differently:
+ *  a hand-written layer without `bias` has one, as in k.sequential) */
+function architectureOption(a: unknown): SequentialConfig {
+  const c = a as SequentialConfig | null;
+  if (c === null || typeof c !== 'object' || !Array.isArray(c.layers)) {
+    throw new InvalidArgumentError('options.architecture', 'a model config { inputSize, layers } such as model.config', a);
+  }
+  positiveInt('options.architecture.inputSize', c.inputSize);
+  const layers = c.layers.map((l, i) => {
+    if (l === null || typeof l !== 'object' || l.type !== 'dense') throw new InvalidArgumentError(`options.architecture.layers[${i}]`, 'a layer made by dense()', l);
+    try {
+      return dense(l.units, l.activation, { bias: l.bias });
+    } catch (e) {
+      throw new InvalidArgumentError(`options.architecture.layers[${i}]`, (e as Error).message);
+    }
+  });
+  return { ...c, layers };
+}
+
 export function loadModel(kernels: Kernels, bytes: Uint8Array | ArrayBuffer, options: LoadOptions = {}): Loaded {
   if (!(bytes instanceof Uint8Array) && !(bytes instanceof ArrayBuffer)) throw new InvalidArgumentError('bytes', 'a Uint8Array or ArrayBuffer with a safetensors file', bytes);
   if (options === null || typeof options !== 'object') throw new InvalidArgumentError('options', 'an object', options);
+  const given = options.architecture === undefined ? undefined : architectureOption(options.architecture);
   const file = readSafetensors(bytes);
-  const arch = file.metadata.architecture !== undefined ? parseArchitecture(file.metadata.architecture) : options.architecture;
+  const arch = file.metadata.architecture !== undefined ? parseArchitecture(file.metadata.architecture) : given;
   if (!arch) throw new ModelFormatError('no architecture in __metadata__; pass { architecture } to load a bare state dict');
   const state = file.metadata.optimizer !== undefined ? parseOptimizer(file.metadata.optimizer) : null;
 
   // every expected tensor, by name, with its shape and how to turn it into our layout
   const torch = !file.tensors.has('dense_0/kernel') && file.tensors.has('0.weight');
   const idx = torchIndices(arch);
-  const expected: Array<{ name: string; shape: number[]; convert: (d: Float32Array) => Float32Array }> = [];
+  // shape: in the file's layout; own: in ours (velocities and moments are always stored in ours)
+  const expected: Array<{ name: string; shape: number[]; own: number[]; convert: (d: Float32Array) => Float32Array }> = [];
   let inSize = arch.inputSize;
   arch.layers.forEach((l, i) => {
     const units = l.units, n = inSize;
     if (torch) {
-      expected.push({ name: `${idx[i]}.weight`, shape: [units, n], convert: (d) => transpose(d, units, n) });
-      if (l.bias) expected.push({ name: `${idx[i]}.bias`, shape: [units], convert: (d) => d });
+      expected.push({ name: `${idx[i]}.weight`, shape: [units, n], own: [n, units], convert: (d) => transpose(d, units, n) });
+      if (l.bias) expected.push({ name: `${idx[i]}.bias`, shape: [units], own: [units], convert: (d) => d });
     } else {
-      expected.push({ name: `dense_${i}/kernel`, shape: [n, units], convert: (d) => d });
-      if (l.bias) expected.push({ name: `dense_${i}/bias`, shape: [units], convert: (d) => d });
+      expected.push({ name: `dense_${i}/kernel`, shape: [n, units], own: [n, units], convert: (d) => d });
+      if (l.bias) expected.push({ name: `dense_${i}/bias`, shape: [units], own: [units], convert: (d) => d });
     }
     inSize = units;
   });
@@ -193,8 +216,8 @@ export function loadModel(kernels: Kernels, bytes: Uint8Array | ArrayBuffer, opt
   const weights = expected.map((e) => e.convert(take(e.name, e.shape)));
   const paramNames: string[] = [];
   arch.layers.forEach((l, i) => { paramNames.push(`dense_${i}/kernel`); if (l.bias) paramNames.push(`dense_${i}/bias`); });
-  const velocities = state ? paramNames.map((n, i) => take(`optimizer/${n}/velocity`, expected[i]!.shape)) : [];
-  const seconds = state?.type === 'Adam' ? paramNames.map((n, i) => take(`optimizer/${n}/second_moment`, expected[i]!.shape)) : [];
+  const velocities = state ? paramNames.map((n, i) => take(`optimizer/${n}/velocity`, expected[i]!.own)) : [];
+  const seconds = state?.type === 'Adam' ? paramNames.map((n, i) => take(`optimizer/${n}/second_moment`, expected[i]!.own)) : [];
   for (const name of file.tensors.keys()) if (!wanted.has(name)) throw new ModelFormatError(`unexpected tensor '${name}' (not part of the architecture)`);
   let rngState: number | undefined;
   if (state) {

@@ -68,9 +68,15 @@ function optionalPositive(name: string, v: unknown): number | undefined {
   return finiteNumber(name, v, { min: 0, minExclusive: true });
 }
 
+/** false where a custom function hides in the description (linearWarmup marks it `after: NaN`) */
+function saveable(s: ScheduleSpec | number): boolean {
+  if (typeof s === 'number') return Number.isFinite(s);
+  return s.type !== 'linearWarmup' || saveable(s.after);
+}
+
 function specOf(name: string, r: Rate): number | ScheduleSpec {
   if (typeof r === 'number') return r;
-  if (r.spec) return r.spec;
+  if (r.spec && saveable(r.spec)) return r.spec;
   throw new InvalidArgumentError(name, 'a number or a schedule made by stepDecay / exponentialDecay / cosineDecay / linearWarmup to be saved in a checkpoint', 'a custom function');
 }
 

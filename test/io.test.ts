@@ -1,0 +1,400 @@
+// Model files (issue 5): save / load round trips bit for bit; the header (parsed here from the
+// bytes, independently of the library's reader) carries the architecture and the library version;
+// a checkpoint resumed in a fresh process continues training exactly; the 'torch' layout holds a
+// PyTorch nn.Sequential state dict (checked with numpy when python3 has it).
+import { describe, it, expect, beforeAll, afterAll } from 'vitest';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import {
+  SGD, Adam, dense, stepDecay, linearWarmup, cosineDecay, VERSION, ModelFormatError, InvalidArgumentError,
+  type Kernels, type Sequential, type Optimizer, type SequentialConfig,
+} from '../src/index.js';
+import { kernelsUnderTest, seeded, SIMD } from './helpers.js';
+import { sameBits } from './model-helpers.js';
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+
+let k: Kernels;
+let dir: string;
+beforeAll(async () => {
+  k = await kernelsUnderTest();
+  dir = mkdtempSync(join(tmpdir(), 'mw-io-'));
+});
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+// ------------------------------------------------------------------ an independent safetensors reader
+
+interface Entry { dtype: string; shape: number[]; data_offsets: [number, number] }
+interface Parsed { metadata: Record<string, string>; entries: Map<string, Entry>; order: string[]; tensor(name: string): Float32Array; headerLength: number }
+
+/** 8-byte little-endian header length, a JSON header, then little-endian data */
+function parse(bytes: Uint8Array): Parsed {
+  const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const n = Number(dv.getBigUint64(0, true));
+  const header = JSON.parse(new TextDecoder().decode(bytes.subarray(8, 8 + n))) as Record<string, unknown>;
+  const entries = new Map<string, Entry>();
+  for (const [name, e] of Object.entries(header)) if (name !== '__metadata__') entries.set(name, e as Entry);
+  const start = 8 + n;
+  return {
+    metadata: (header.__metadata__ ?? {}) as Record<string, string>,
+    entries,
+    order: [...entries.keys()],
+    headerLength: n,
+    tensor(name) {
+      const e = entries.get(name)!;
+      const [b, end] = e.data_offsets;
+      const out = new Float32Array((end - b) / 4);
+      for (let i = 0; i < out.length; i++) out[i] = dv.getFloat32(start + b + 4 * i, true);
+      return out;
+    },
+  };
+}
+
+/** a safetensors file from named F32 tensors (and optional metadata) */
+function write(tensors: Array<[string, number[], Float32Array]>, metadata?: Record<string, string>): Uint8Array {
+  const header: Record<string, unknown> = {};
+  if (metadata) header.__metadata__ = metadata;
+  let off = 0;
+  for (const [name, shape, data] of tensors) { header[name] = { dtype: 'F32', shape, data_offsets: [off, off + data.length * 4] }; off += data.length * 4; }
+  const json = new TextEncoder().encode(JSON.stringify(header));
+  const out = new Uint8Array(8 + json.length + off);
+  const dv = new DataView(out.buffer);
+  dv.setBigUint64(0, BigInt(json.length), true);
+  out.set(json, 8);
+  let at = 8 + json.length;
+  for (const [, , data] of tensors) for (const v of data) { dv.setFloat32(at, v, true); at += 4; }
+  return out;
+}
+
+// ------------------------------------------------------------------ data and comparisons
+
+const classData = (rows: number, inputs: number, classes: number, seed: number) => ({
+  x: seeded(rows * inputs, seed, 2),
+  y: Int32Array.from(seeded(rows, seed + 1), (v) => Math.floor(((v + 1) / 2) * classes) % classes),
+});
+
+function expectSameWeights(a: Sequential, b: Sequential, what: string): void {
+  const wa = a.getWeights(), wb = b.getWeights();
+  expect(wb.map((w) => w.name)).toEqual(wa.map((w) => w.name));
+  wa.forEach((w, i) => expect(sameBits(w.values, wb[i]!.values), `${what}: ${w.name}`).toBe(true));
+}
+
+function expectSameState(a: Sequential, b: Sequential, what: string): void {
+  expectSameWeights(a, b, what);
+  const pa = a.parameters(), pb = b.parameters();
+  pa.forEach((p, i) => {
+    expect(sameBits(p.velocity, pb[i]!.velocity), `${what}: velocity of ${p.name}`).toBe(true);
+    const sa = p.secondMoment ?? new Float32Array(p.size), sb = pb[i]!.secondMoment ?? new Float32Array(p.size);
+    expect(sameBits(sa, sb), `${what}: second moment of ${p.name}`).toBe(true);
+  });
+  expect(b.shuffleState, `${what}: shuffle state`).toBe(a.shuffleState);
+}
+
+// ------------------------------------------------------------------ round trips
+
+describe('save / load', () => {
+  const arch = (): SequentialConfig => ({ inputSize: 7, layers: [dense(9, 'relu'), dense(6, 'tanh', { bias: false }), dense(5, 'sigmoid'), dense(4, 'softmax')], seed: 11 });
+
+  it('weights round trip bit for bit, and so do the architecture, predictions and a further training step', async () => {
+    const model = k.sequential(arch());
+    const { x, y } = classData(30, 7, 4, 1);
+    await model.fit(x, y, { epochs: 2, batchSize: 8, optimizer: new SGD({ learningRate: 0.1, momentum: 0.9 }) });
+    const bytes = model.save();
+    expect(bytes).toBeInstanceOf(Uint8Array);
+    const loaded = k.load(bytes);
+    expect(loaded.optimizer).toBeUndefined(); // not a checkpoint
+    const m = loaded.model;
+    expect(m.config).toEqual(model.config);
+    expectSameWeights(model, m, 'loaded');
+    expect(sameBits(m.predict(x), model.predict(x))).toBe(true);
+    // from an ArrayBuffer and from a Uint8Array that is a window into a larger buffer
+    const padded = new Uint8Array(bytes.length + 13);
+    padded.set(bytes, 5);
+    expectSameWeights(model, k.load(bytes.slice().buffer).model, 'from an ArrayBuffer');
+    expectSameWeights(model, k.load(padded.subarray(5, 5 + bytes.length)).model, 'from a subarray');
+    // a loaded model is a full model: the same step gives the same result
+    model.parameters().forEach((p) => p.velocity.fill(0));
+    const s1 = new SGD({ learningRate: 0.05 }), s2 = new SGD({ learningRate: 0.05 });
+    expect(m.trainBatch(x, y, s2)).toBe(model.trainBatch(x, y, s1));
+    expectSameWeights(model, m, 'after a step');
+    // saving the loaded model gives the same bytes
+    const again = k.load(bytes).model;
+    expect(Buffer.from(again.save()).equals(Buffer.from(bytes))).toBe(true);
+    model.dispose(); m.dispose(); again.dispose();
+  });
+
+  it('the header: 8-byte little-endian length, JSON with dense_i/kernel [in, units] and dense_i/bias F32, the architecture and the library version', () => {
+    const model = k.sequential(arch());
+    const bytes = model.save();
+    const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    const n = Number(dv.getBigUint64(0, true));
+    expect(8 + n).toBeLessThanOrEqual(bytes.length);
+    expect((8 + n) % 8).toBe(0); // the data starts aligned
+    const f = parse(bytes);
+    expect(f.order).toEqual(['dense_0/kernel', 'dense_0/bias', 'dense_1/kernel', 'dense_2/kernel', 'dense_2/bias', 'dense_3/kernel', 'dense_3/bias']);
+    const shapes = Object.fromEntries([...f.entries].map(([name, e]) => [name, e.shape]));
+    expect(shapes).toEqual({
+      'dense_0/kernel': [7, 9], 'dense_0/bias': [9], 'dense_1/kernel': [9, 6], 'dense_2/kernel': [6, 5], 'dense_2/bias': [5], 'dense_3/kernel': [5, 4], 'dense_3/bias': [4],
+    });
+    for (const e of f.entries.values()) expect(e.dtype).toBe('F32');
+    // the bytes at each tensor's offsets are getWeights()' values (row-major [in, units])
+    for (const w of model.getWeights()) expect(sameBits(f.tensor(w.name), w.values), w.name).toBe(true);
+    // the data is exactly the tensors, back to back
+    const total = [...f.entries.values()].reduce((s, e) => s + e.data_offsets[1] - e.data_offsets[0], 0);
+    expect(bytes.length).toBe(8 + n + total);
+
+    const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string };
+    expect(VERSION).toBe(pkg.version);
+    expect(f.metadata.library).toBe(`momentum-wasm ${pkg.version}`);
+    const a = JSON.parse(f.metadata.architecture!) as Record<string, unknown>;
+    expect(a).toEqual({
+      inputSize: 7,
+      layers: [
+        { units: 9, activation: 'relu', bias: true }, { units: 6, activation: 'tanh', bias: false },
+        { units: 5, activation: 'sigmoid', bias: true }, { units: 4, activation: 'softmax', bias: true },
+      ],
+      loss: 'crossEntropy',
+      seed: 11,
+    });
+    expect(f.metadata.optimizer).toBeUndefined();
+    model.dispose();
+  });
+
+  it('a checkpoint adds each velocity (and second moment, for Adam), the optimizer state and the shuffling RNG', async () => {
+    const model = k.sequential({ inputSize: 4, layers: [dense(3, 'relu'), dense(2, 'softmax')], seed: 2 });
+    const { x, y } = classData(10, 4, 2, 3);
+    const adam = new Adam({ learningRate: 0.01, beta1: 0.8, weightDecay: 0.001, clipNorm: 5 });
+    await model.fit(x, y, { epochs: 3, batchSize: 4, optimizer: adam });
+    const f = parse(model.save({ optimizer: adam }));
+    expect(f.order).toEqual([
+      'dense_0/kernel', 'dense_0/bias', 'dense_1/kernel', 'dense_1/bias',
+      'optimizer/dense_0/kernel/velocity', 'optimizer/dense_0/kernel/second_moment', 'optimizer/dense_0/bias/velocity', 'optimizer/dense_0/bias/second_moment',
+      'optimizer/dense_1/kernel/velocity', 'optimizer/dense_1/kernel/second_moment', 'optimizer/dense_1/bias/velocity', 'optimizer/dense_1/bias/second_moment',
+    ]);
+    for (const p of model.parameters()) {
+      expect(sameBits(f.tensor(`optimizer/${p.name}/velocity`), p.velocity)).toBe(true);
+      expect(sameBits(f.tensor(`optimizer/${p.name}/second_moment`), p.secondMoment!)).toBe(true);
+    }
+    expect(JSON.parse(f.metadata.optimizer!)).toEqual({
+      type: 'Adam', iterations: 9,
+      config: { learningRate: 0.01, beta1: 0.8, beta2: 0.999, epsilon: 1e-8, weightDecay: 0.001, clipNorm: 5, clipValue: null },
+    });
+    expect(Number(f.metadata.rng)).toBe(model.shuffleState);
+
+    const sgd = new SGD({ learningRate: stepDecay(0.1, 0.5, 3), momentum: 0.9, convention: 'pytorch', dampening: 0.2 });
+    model.trainBatch(x, y, sgd);
+    const g = parse(model.save({ optimizer: sgd }));
+    expect(g.order.filter((n) => n.endsWith('second_moment'))).toEqual([]);
+    expect(JSON.parse(g.metadata.optimizer!)).toMatchObject({
+      type: 'SGD', iterations: 1,
+      config: { learningRate: { type: 'stepDecay', initial: 0.1, factor: 0.5, every: 3 }, momentum: 0.9, convention: 'pytorch', dampening: 0.2, nesterov: false },
+    });
+    const back = k.load(model.save({ optimizer: sgd }));
+    expect(back.optimizer).toBeInstanceOf(SGD);
+    const o = back.optimizer as SGD;
+    expect([o.iterations, o.convention, o.dampening, o.momentum, o.learningRate]).toEqual([1, 'pytorch', 0.2, 0.9, 0.1]);
+    o.iterations = 3;
+    expect(o.learningRate).toBe(0.05); // the schedule came back, not just its current value
+    // a schedule that is a plain function cannot be saved: refused before anything is written,
+    // also when it hides inside a warm-up (else the checkpoint would be written and never load)
+    expect(() => model.save({ optimizer: new SGD({ learningRate: (s) => 0.1 / (1 + s) }) })).toThrow(InvalidArgumentError);
+    expect(() => model.save({ optimizer: new SGD({ learningRate: linearWarmup(0.1, 3, (s) => 0.1 / (1 + s)) }) })).toThrow(/learningRate: expected a number or a schedule made by/);
+    expect(() => model.save({ optimizer: new SGD({ momentum: linearWarmup(0.9, 3, () => 0.9) }) })).toThrow(/momentum: expected/);
+    // a warm-up into a saveable schedule comes back whole
+    const warm = new SGD({ learningRate: linearWarmup(0.1, 3, cosineDecay(0.1, 10, 0.01)), momentum: linearWarmup(0.9, 2) });
+    const w = k.load(model.save({ optimizer: warm })).optimizer!;
+    for (const step of [0, 2, 3, 8, 20]) {
+      w.iterations = warm.iterations = step;
+      expect([w.learningRate, w.momentum], `step ${step}`).toEqual([warm.learningRate, warm.momentum]);
+    }
+    model.dispose(); back.model.dispose();
+  });
+});
+
+// ------------------------------------------------------------------ resume in a fresh process
+
+// The child loads each checkpoint with the build under test, trains the remaining epochs with
+// the optimizer it found in the file, and writes a checkpoint back.
+const CHILD = `
+import { readFileSync, writeFileSync } from 'node:fs';
+const [indexUrl, simd, dir, names] = process.argv.slice(2);
+const { loadKernels } = await import(indexUrl);
+const k = await loadKernels({ simd });
+if (k.features.relaxedSimd !== (simd === 'relaxed')) throw new Error('expected the ' + simd + ' build');
+for (const name of names.split(',')) {
+  const spec = JSON.parse(readFileSync(dir + '/' + name + '.json', 'utf8'));
+  const raw = readFileSync(dir + '/' + name + '.data');
+  const x = new Float32Array(raw.buffer.slice(raw.byteOffset, raw.byteOffset + spec.xBytes));
+  const yb = raw.buffer.slice(raw.byteOffset + spec.xBytes, raw.byteOffset + raw.length);
+  const y = spec.labels ? new Int32Array(yb) : new Float32Array(yb);
+  const { model, optimizer } = k.load(new Uint8Array(readFileSync(dir + '/' + name + '.ckpt')));
+  if (!optimizer) throw new Error('no optimizer in ' + name);
+  await model.fit(x, y, { epochs: spec.epochs, batchSize: spec.batchSize, optimizer });
+  writeFileSync(dir + '/' + name + '.out', model.save({ optimizer }));
+}
+`;
+
+describe('checkpoint resume: N epochs = N/2, save, load in a fresh process, N/2 more (bit for bit)', () => {
+  interface Variant { name: string; config: SequentialConfig; optimizer: () => Optimizer; regression: boolean }
+  const variants: Variant[] = [
+    { name: 'sgd-seed', config: { inputSize: 6, layers: [dense(8, 'relu'), dense(4, 'softmax')], seed: 5 }, regression: false,
+      optimizer: () => new SGD({ learningRate: 0.05, momentum: 0.9, nesterov: true }) },
+    { name: 'sgd-pytorch-stepdecay', config: { inputSize: 6, layers: [dense(8, 'tanh'), dense(4, 'softmax')], seed: 6 }, regression: false,
+      optimizer: () => new SGD({ learningRate: stepDecay(0.2, 0.5, 7), momentum: 0.9, dampening: 0.1, weightDecay: 0.01, convention: 'pytorch' }) },
+    { name: 'adam', config: { inputSize: 6, layers: [dense(8, 'tanh'), dense(3, 'linear')], loss: 'mse', seed: 7 }, regression: true,
+      optimizer: () => new Adam({ learningRate: 0.01, weightDecay: 0.001 }) },
+  ];
+  const EPOCHS = 6, BATCH = 5, ROWS = 23; // 5 batches per epoch, the last one short
+
+  it('SGD (seed), SGD (pytorch, stepDecay crossing the resume point) and Adam', async () => {
+    const full: Sequential[] = [];
+    for (const v of variants) {
+      const x = seeded(ROWS * 6, 40, 2);
+      const y = v.regression ? seeded(ROWS * 3, 41, 1) : classData(ROWS, 6, 4, 42).y;
+      // the whole run, in this process
+      const a = k.sequential(v.config);
+      const oa = v.optimizer();
+      await a.fit(x, y, { epochs: EPOCHS, batchSize: BATCH, optimizer: oa });
+      full.push(a);
+      // half of it, then a checkpoint for the child
+      const b = k.sequential(v.config);
+      const ob = v.optimizer();
+      await b.fit(x, y, { epochs: EPOCHS / 2, batchSize: BATCH, optimizer: ob });
+      expect(ob.iterations).toBe(15);
+      writeFileSync(join(dir, `${v.name}.ckpt`), b.save({ optimizer: ob }));
+      writeFileSync(join(dir, `${v.name}.data`), Buffer.concat([Buffer.from(x.buffer), Buffer.from(y.buffer)]));
+      writeFileSync(join(dir, `${v.name}.json`), JSON.stringify({ epochs: EPOCHS / 2, batchSize: BATCH, xBytes: x.byteLength, labels: !v.regression }));
+      // in this process, a second fit continues the shuffling stream and the optimizer: the same as one fit
+      await b.fit(x, y, { epochs: EPOCHS / 2, batchSize: BATCH, optimizer: ob });
+      expectSameState(a, b, `${v.name}, two fits in one process`);
+      b.dispose();
+    }
+    writeFileSync(join(dir, 'child.mjs'), CHILD);
+    const flags = SIMD === 'relaxed' ? ['--experimental-wasm-relaxed-simd'] : [];
+    const r = spawnSync(process.execPath, [...flags, '--import', 'tsx', join(dir, 'child.mjs'),
+      pathToFileURL(join(ROOT, 'src/index.ts')).href, SIMD, dir, variants.map((v) => v.name).join(',')], { cwd: ROOT, encoding: 'utf8', timeout: 30_000 });
+    expect(r.status, `child process failed:\n${r.stderr}`).toBe(0);
+    variants.forEach((v, i) => {
+      const { model, optimizer } = k.load(new Uint8Array(readFileSync(join(dir, `${v.name}.out`))));
+      expect(optimizer!.iterations, v.name).toBe(30);
+      expectSameState(full[i]!, model, v.name);
+      model.dispose(); full[i]!.dispose();
+    });
+  }, 60_000);
+});
+
+// ------------------------------------------------------------------ the PyTorch layout
+
+describe("format 'torch': a PyTorch nn.Sequential state dict", () => {
+  it('names count modules (Linear, activation, …; linear adds none), weights are [out, in], biases [out]', () => {
+    // nn.Sequential(Linear(3,5), ReLU, Linear(5,4), Linear(4,3, bias=False), Tanh, Linear(3,2), Softmax)
+    const model = k.sequential({ inputSize: 3, layers: [dense(5, 'relu'), dense(4, 'linear'), dense(3, 'tanh', { bias: false }), dense(2, 'softmax')], seed: 9 });
+    const bytes = model.save({ format: 'torch' });
+    const f = parse(bytes);
+    expect(f.order).toEqual(['0.weight', '0.bias', '2.weight', '2.bias', '3.weight', '5.weight', '5.bias']);
+    const shapes = Object.fromEntries([...f.entries].map(([name, e]) => [name, e.shape]));
+    expect(shapes).toEqual({ '0.weight': [5, 3], '0.bias': [5], '2.weight': [4, 5], '2.bias': [4], '3.weight': [3, 4], '5.weight': [2, 3], '5.bias': [2] });
+    expect(f.metadata.format).toBe('pt');
+    // W_torch[o][i] = kernel[i][o]
+    const ws = model.getWeights();
+    const kernels: Array<[string, number]> = [['0.weight', 0], ['2.weight', 2], ['3.weight', 4], ['5.weight', 5]];
+    for (const [name, wi] of kernels) {
+      const [out, inp] = f.entries.get(name)!.shape as [number, number];
+      const t = f.tensor(name), kern = ws[wi]!.values;
+      expect(ws[wi]!.shape).toEqual([inp, out]);
+      for (let o = 0; o < out; o++) for (let i = 0; i < inp; i++) expect(t[o * inp + i], `${name}[${o}][${i}]`).toBe(kern[i * out + o]);
+    }
+    expect(sameBits(f.tensor('0.bias'), ws[1]!.values)).toBe(true);
+    expect(sameBits(f.tensor('5.bias'), ws[6]!.values)).toBe(true);
+    // and back: k.load reads the torch layout (the file carries the architecture)
+    const m = k.load(bytes).model;
+    expect(m.config).toEqual(model.config);
+    expectSameWeights(model, m, 'torch round trip');
+    const x = seeded(4 * 3, 3);
+    expect(sameBits(m.predict(x), model.predict(x))).toBe(true);
+    // no optimizer state in this layout
+    expect(() => model.save({ format: 'torch', optimizer: new SGD() })).toThrow(InvalidArgumentError);
+    model.dispose(); m.dispose();
+  });
+
+  it('a bare state dict (no __metadata__) loads only when given { architecture }', () => {
+    const model = k.sequential({ inputSize: 4, layers: [dense(6, 'sigmoid'), dense(3, 'softmax')], seed: 12 });
+    const f = parse(model.save({ format: 'torch' }));
+    const bare = write(f.order.map((n) => [n, f.entries.get(n)!.shape, f.tensor(n)]));
+    expect(parse(bare).metadata).toEqual({});
+    let err: unknown;
+    try { k.load(bare); } catch (e) { err = e; }
+    expect(err).toBeInstanceOf(ModelFormatError);
+    expect((err as Error).message).toMatch(/no architecture.*pass \{ architecture \}/);
+    const m = k.load(bare, { architecture: model.config }).model;
+    expectSameWeights(model, m, 'bare torch state dict');
+    // the architecture must fit the tensors
+    expect(() => k.load(bare, { architecture: { inputSize: 4, layers: [dense(7, 'sigmoid'), dense(3, 'softmax')] } })).toThrow(/'0.weight' has shape \[6, 4\], the architecture needs \[7, 4\]/);
+    // { architecture } is an argument: checked like k.sequential's config, before the file is read
+    const argErr = (arch: unknown, expected: RegExp) => {
+      let err: unknown;
+      try { k.load(bare, { architecture: arch as never }); } catch (e) { err = e; }
+      expect(err, JSON.stringify(arch)).toBeInstanceOf(InvalidArgumentError);
+      expect((err as InvalidArgumentError).argument).toMatch(/^options\.architecture/);
+      expect((err as Error).message).toMatch(expected);
+    };
+    argErr('4-6-3', /a model config/);
+    argErr(null, /a model config/);
+    argErr({ inputSize: 4 }, /a model config/);
+    argErr({ inputSize: 4, layers: [null, dense(3, 'softmax')] }, /options\.architecture\.layers\[0\]: expected a layer made by dense\(\)/);
+    argErr({ inputSize: 4, layers: [{ type: 'dense', units: 6, activation: 'swish', bias: true }, dense(3, 'softmax')] }, /activation: expected one of/);
+    argErr({ inputSize: 0, layers: [dense(6, 'sigmoid'), dense(3, 'softmax')] }, /options\.architecture\.inputSize: expected an integer >= 1/);
+    // a hand-written layer without `bias` has one, as in k.sequential
+    const handWritten = { inputSize: 4, layers: [{ type: 'dense', units: 6, activation: 'sigmoid' }, { type: 'dense', units: 3, activation: 'softmax' }] };
+    expectSameWeights(model, k.load(bare, { architecture: handWritten as never }).model, 'hand-written architecture');
+    // the momentum layout without metadata loads the same way
+    const g = parse(model.save());
+    const bareOurs = write(g.order.map((n) => [n, g.entries.get(n)!.shape, g.tensor(n)]));
+    expectSameWeights(model, k.load(bareOurs, { architecture: model.config }).model, 'bare momentum layout');
+    model.dispose(); m.dispose();
+  });
+
+  it('read with numpy (a tiny safetensors reader): softmax(relu(x W0ᵀ + b0) W2ᵀ + b2) equals predict', (ctx) => {
+    const probe = spawnSync('python3', ['-c', 'import numpy'], { encoding: 'utf8' });
+    if (probe.error || probe.status !== 0) {
+      console.warn('skipped: python3 with numpy is not available');
+      ctx.skip();
+      return;
+    }
+    const model = k.sequential({ inputSize: 5, layers: [dense(7, 'relu'), dense(3, 'softmax')], seed: 13 });
+    const x = seeded(6 * 5, 14, 2);
+    const path = join(dir, 'torch.safetensors');
+    writeFileSync(path, model.save({ format: 'torch' }));
+    writeFileSync(join(dir, 'x.f32'), Buffer.from(x.buffer));
+    const py = `
+import json, struct, sys
+import numpy as np
+raw = open(sys.argv[1], 'rb').read()
+(n,) = struct.unpack('<Q', raw[:8])
+header = json.loads(raw[8:8 + n])
+data = raw[8 + n:]
+def tensor(name):
+    e = header[name]
+    assert e['dtype'] == 'F32'
+    b, end = e['data_offsets']
+    return np.frombuffer(data[b:end], dtype='<f4').reshape(e['shape']).astype(np.float64)
+x = np.fromfile(sys.argv[2], dtype='<f4').reshape(-1, 5).astype(np.float64)
+h = np.maximum(x @ tensor('0.weight').T + tensor('0.bias'), 0)
+z = h @ tensor('2.weight').T + tensor('2.bias')
+z = z - z.max(axis=1, keepdims=True)
+p = np.exp(z) / np.exp(z).sum(axis=1, keepdims=True)
+print(json.dumps({'names': sorted(k for k in header if k != '__metadata__'), 'p': p.ravel().tolist()}))
+`;
+    const r = spawnSync('python3', ['-c', py, path, join(dir, 'x.f32')], { encoding: 'utf8' });
+    expect(r.status, r.stderr).toBe(0);
+    const out = JSON.parse(r.stdout) as { names: string[]; p: number[] };
+    expect(out.names).toEqual(['0.bias', '0.weight', '2.bias', '2.weight']);
+    const ours = model.predict(x);
+    expect(out.p.length).toBe(ours.length);
+    out.p.forEach((v, i) => expect(Math.abs(v - ours[i]!), `output ${i}`).toBeLessThan(1e-5));
+    model.dispose();
+  });
+});
