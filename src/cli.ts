@@ -5,6 +5,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { setFlagsFromString } from 'node:v8';
 import { loadKernels, SGD, dense, InvalidArgumentError, TrainingDivergedError, ModelFormatError, type Kernels, type Optimizer } from './index.js';
 import { loadMnist } from './data/mnist.js';
+import { compareCommand } from './compare/command.js';
 
 const HELP = `momentum-wasm: train neural networks with momentum on WebAssembly SIMD
 
@@ -14,6 +15,10 @@ Usage:
                                                (an array of numbers) or several (an array of arrays), or
                                                mnist:N for test digit N of the bundled split
   momentum-wasm info MODEL                     architecture, tensors and metadata of a model file
+  momentum-wasm compare [options]              race gd, momentum, nesterov and adam fairly (same start, same
+                                               batches) on mnist, ravine, rosenbrock and linear; prints a
+                                               table, draws loss curves and paths to compare.svg
+                                               (--tune, --grid, --json FILE: see compare --help)
   momentum-wasm --help
 
 Options for train:
@@ -193,6 +198,7 @@ async function main(argv: string[]): Promise<number> {
     if (cmd === 'train') { await train(rest); return 0; }
     if (cmd === 'predict') { await predict(rest); return 0; }
     if (cmd === 'info') { await info(rest); return 0; }
+    if (cmd === 'compare') { await compareCommand(rest, kernels); return 0; }
     throw new UsageError(`unknown command '${cmd}' (try --help)`);
   } catch (e) {
     const code = (e as { code?: string }).code;
