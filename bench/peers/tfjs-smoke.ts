@@ -20,8 +20,9 @@ function loadMnist(): { x: Float32Array; y: Uint8Array } {
   const next = new Array<number>(10).fill(0);
   for (let i = 0; i < n;) {
     for (let d = 0; d < 10 && i < n; d++) {
-      if (next[d] * 784 >= parts[d].length) continue;
-      x.set(parts[d].slice(next[d] * 784, ++next[d] * 784), i * 784);
+      const part = parts[d]!;
+      if (next[d]! * 784 >= part.length) continue;
+      x.set(part.slice(next[d]! * 784, ++next[d]! * 784), i * 784);
       y[i++] = d;
     }
   }

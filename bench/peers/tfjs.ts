@@ -100,7 +100,7 @@ async function useBackend(peer: TfPeer): Promise<void> {
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
   const h = s.length >> 1;
-  return s.length % 2 ? s[h] : (s[h - 1] + s[h]) / 2;
+  return s.length % 2 ? s[h]! : (s[h - 1]! + s[h]!) / 2;
 }
 
 interface TimeOpts {
@@ -142,7 +142,7 @@ function makeMlp(tf: any, sizes: number[], seed: number): Mlp {
   const weights: any[] = [];
   const biases: any[] = [];
   for (let l = 0; l + 1 < sizes.length; l++) {
-    const [fi, fo] = [sizes[l], sizes[l + 1]];
+    const [fi, fo] = [sizes[l]!, sizes[l + 1]!];
     const lim = Math.sqrt(6 / (fi + fo));
     // tidy: the variable shares its initial tensor's data, but that tensor would stay tracked (a leak).
     weights.push(tf.tidy(() => tf.variable(tf.randomUniform([fi, fo], -lim, lim, 'float32', seed + l))));
@@ -174,7 +174,7 @@ function disposeOptimizer(opt: any): void {
 
 function oneHot(labels: Uint8Array, classes: number): Float32Array {
   const y = new Float32Array(labels.length * classes);
-  for (let i = 0; i < labels.length; i++) y[i * classes + labels[i]] = 1;
+  for (let i = 0; i < labels.length; i++) y[i * classes + labels[i]!] = 1;
   return y;
 }
 
@@ -200,8 +200,8 @@ export async function tfjsMlpSamplesPerSec(peer: TfPeer, sizes: number[], batch:
   opts: { lr?: number; momentum?: number; steps?: number; reps?: number } = {}): Promise<number> {
   await useBackend(peer);
   const { tf } = peer;
-  const nIn = sizes[0];
-  const nOut = sizes[sizes.length - 1];
+  const nIn = sizes[0]!;
+  const nOut = sizes[sizes.length - 1]!;
   const n = Math.floor(x.length / nIn);
   const batches = Math.floor(Math.min(n, labels.length) / batch);
   if (batches < 1) throw new Error(`tfjsMlpSamplesPerSec: need at least ${batch} samples, got ${n}`);
@@ -303,13 +303,13 @@ export async function tfjsMnistAccuracy(peer: TfPeer, xTrain: Float32Array, yTra
     for (let e = 0; e < epochs; e++) {
       for (let i = nTrain - 1; i > 0; i--) {
         const j = Math.floor(rand() * (i + 1));
-        [order[i], order[j]] = [order[j], order[i]];
+        [order[i], order[j]] = [order[j]!, order[i]!];
       }
       ys.fill(0);
       for (let i = 0; i < nTrain; i++) {
-        const src = order[i];
+        const src = order[i]!;
         xs.set(xTrain.subarray(src * nIn, (src + 1) * nIn), i * nIn);
-        ys[i * nOut + yTrain[src]] = 1;
+        ys[i * nOut + yTrain[src]!] = 1;
       }
       for (let s = 0; s < nTrain; s += batchSize) {
         trainStep(tf, net, opt, xs, ys, s, Math.min(batchSize, nTrain - s), nIn, nOut);

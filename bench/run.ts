@@ -1,0 +1,100 @@
+// `npm run bench [-- --quick] [-- --no-peers] [-- --no-readme]`: our two builds (plain and relaxed
+// SIMD) against TF.js and numpy in the same process and run. Progress on stderr, the report on stdout,
+// every number in bench/results.json, and (full runs) the README's performance section regenerated.
+import './flags.js'; // first: relaxed SIMD must be enabled before any wasm is compiled
+import { statSync, readdirSync, writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { loadKernels, type Kernels } from '../src/index.js';
+import { loadMnist } from '../src/data/mnist.js';
+import { parseOptions } from './options.js';
+import { FULL, QUICK } from './plan.js';
+import { measureOurs, WASM_FILE } from './ours.js';
+import { measureTfjs } from './peers/tfjs-suite.js';
+import { runNumpy } from './peers/numpy.js';
+import { deriveRatios, deriveTargets, gitSource, loadAverage, machine, type Build, type Results } from './results.js';
+import { renderReport } from './report.js';
+import { RESULTS_FILE, updateReadme } from './readme.js';
+import { elapsedSeconds, progress } from './progress.js';
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+const opts = parseOptions(process.argv.slice(2));
+const plan = opts.quick ? QUICK : FULL;
+
+const results: Results = {
+  schema: 1, date: new Date().toISOString(), command: opts.command, quick: opts.quick, seconds: 0,
+  machine: machine(), source: gitSource(ROOT), headline: 'plain', builds: {}, skippedBuilds: {},
+  peers: null, ratios: { tfjsWasm: [], numpy: [] }, targets: [], notes: [],
+};
+if (results.source.dirty) results.notes.push(`assembly/ or src/ had uncommitted changes (on top of ${results.source.commit})`);
+const stale = staleBuilds();
+if (stale) results.notes.push(stale);
+
+progress('loading the MNIST digits');
+const data = await loadMnist();
+
+const kernels: Partial<Record<Build, Kernels>> = {};
+for (const build of ['plain', 'relaxed'] as const satisfies readonly Build[]) {
+  try {
+    const k = await loadKernels({ simd: build });
+    if (k.features.relaxedSimd !== (build === 'relaxed')) results.notes.push(`loadKernels({ simd: '${build}' }) reported relaxedSimd = ${k.features.relaxedSimd}`);
+    kernels[build] = k;
+  } catch (e) {
+    results.skippedBuilds[build] = (e as Error).message;
+    results.notes.push(`${build} build not measured: ${(e as Error).message}`);
+    progress(`${build} build skipped: ${(e as Error).message}`);
+  }
+}
+results.builds = await measureOurs(kernels, data, plan);
+const measured = (['relaxed', 'plain'] as const).find((b) => results.builds[b]);
+if (!measured) throw new Error('no build of the kernels could be loaded: run `npm run build:wasm`');
+results.headline = measured;
+
+if (opts.peers) {
+  const tfjsWasm = await measureTfjs('wasm', data, { ...plan.tfjs, accuracy: plan.accuracy });
+  const tfjsCpu = plan.tfjs.backends.includes('cpu')
+    ? await measureTfjs('cpu', data, { ...plan.tfjs, accuracy: false })
+    : { skipped: 'not run' };
+  progress('numpy (python3)');
+  const numpy = runNumpy(data.train.x, data.train.y, opts.quick);
+  results.peers = { tfjsWasm, tfjsCpu, numpy };
+  for (const [name, p] of Object.entries(results.peers)) {
+    if ('skipped' in p && p.skipped !== 'not run') results.notes.push(`${name} skipped: ${p.skipped}`);
+    if ('leakedTensors' in p && p.leakedTensors !== 0) results.notes.push(`${name} leaked ${p.leakedTensors} tensors during its runs`);
+  }
+}
+
+for (const b of Object.values(results.builds)) {
+  const bad = b.gemm.filter((g) => (g.checkError ?? 0) > 1e-4);
+  if (bad.length) results.notes.push(`${b.build} GEMM gave wrong results (spot check) on ${bad.map((g) => `${g.product} ${g.m}x${g.k}x${g.n}`).join(', ')}`);
+}
+results.ratios = deriveRatios(results);
+results.targets = deriveTargets(results);
+results.seconds = elapsedSeconds();
+results.machine.loadAverageEnd = loadAverage();
+const busiest = Math.max(results.machine.loadAverage, results.machine.loadAverageEnd);
+if (busiest > results.machine.cores) {
+  results.notes.push(`the machine was busy (1-minute load average ${results.machine.loadAverage} at the start, ${results.machine.loadAverageEnd} at the end, on ${results.machine.cores} cores): other processes shared the cores, so these numbers are noisy; ratios between measurements taken minutes apart (ours vs a peer) are the least reliable`);
+}
+
+// a --quick run is a smoke check: it never replaces the full numbers the README is built from
+const file = opts.quick ? RESULTS_FILE.replace(/results\.json$/, 'results-quick.json') : RESULTS_FILE;
+writeFileSync(file, JSON.stringify(results, null, 2) + '\n');
+progress(`wrote ${file}`);
+if (opts.readme) {
+  updateReadme(file);
+  progress('README.md performance section regenerated');
+}
+// leave once the report is flushed: TF.js's backends may keep the event loop alive
+process.stdout.write(renderReport(results), () => process.exit(0));
+
+/** a note when a wasm build is older than the AssemblyScript sources it is built from */
+function staleBuilds(): string | null {
+  try {
+    const src = readdirSync(`${ROOT}assembly`).map((f) => statSync(`${ROOT}assembly/${f}`).mtimeMs);
+    const newest = Math.max(...src);
+    const old = Object.values(WASM_FILE).filter((f) => statSync(`${ROOT}${f}`).mtimeMs < newest);
+    return old.length ? `${old.join(' and ')} older than assembly/ (run \`npm run build:wasm\` to measure the current source)` : null;
+  } catch {
+    return null;
+  }
+}

@@ -1,0 +1,95 @@
+// Warm-up, then the median of several timed repetitions. Each repetition runs the body enough times
+// to last about `repMs`, so timer resolution and call overhead stay small next to the work; the
+// median shrugs off the repetitions another process on this 2-core machine happened to steal.
+import { performance } from 'node:perf_hooks';
+
+export interface TimeOptions {
+  /** target length of one repetition, ms */
+  repMs: number;
+  /** timed repetitions (the median of these is reported) */
+  reps: number;
+  /** warm-up length, ms: wasm functions compile lazily and tier up while hot */
+  warmupMs: number;
+  /** warm-up calls at least (the first calls also pay for allocation and compilation) */
+  warmupCalls?: number;
+  /** runs after each timed repetition, untimed (gemm.ts probes the peak there) */
+  afterRep?: () => void;
+}
+
+export interface Timing {
+  /** median seconds per call */
+  seconds: number;
+  /** fastest repetition's seconds per call */
+  best: number;
+  /** (slowest - fastest) / median over the repetitions: how noisy this measurement was */
+  spread: number;
+  reps: number;
+  callsPerRep: number;
+  /** seconds per call of each repetition */
+  perCall: number[];
+}
+
+export function median(xs: readonly number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const h = s.length >> 1;
+  return s.length % 2 ? s[h]! : (s[h - 1]! + s[h]!) / 2;
+}
+
+function summarise(perCall: number[], callsPerRep: number): Timing {
+  const m = median(perCall);
+  const best = Math.min(...perCall);
+  return { seconds: m, best, spread: (Math.max(...perCall) - best) / m, reps: perCall.length, callsPerRep, perCall };
+}
+
+/** Calls body for at least `ms` (and at least twice), untimed. */
+export function warmUp(body: () => void, ms: number): void {
+  const t0 = performance.now();
+  let calls = 0;
+  while (calls < 2 || performance.now() - t0 < ms) {
+    body();
+    calls++;
+  }
+}
+
+/** Times a synchronous body; see TimeOptions. */
+export function timeSync(body: () => void, o: TimeOptions): Timing {
+  const minCalls = Math.max(2, o.warmupCalls ?? 3);
+  body(); // the first call sizes nothing: it pays for lazy compilation
+  let calls = 0;
+  const w0 = performance.now();
+  while (calls < minCalls - 1 || performance.now() - w0 < o.warmupMs) {
+    body();
+    calls++;
+  }
+  const perCallMs = Math.max((performance.now() - w0) / calls, 1e-6);
+  const callsPerRep = Math.max(1, Math.round(o.repMs / perCallMs));
+  const perCall: number[] = [];
+  for (let r = 0; r < o.reps; r++) {
+    const t0 = performance.now();
+    for (let c = 0; c < callsPerRep; c++) body();
+    perCall.push((performance.now() - t0) / 1000 / callsPerRep);
+    o.afterRep?.();
+  }
+  return summarise(perCall, callsPerRep);
+}
+
+/** Times an asynchronous body (such as one fit() epoch), one await per call. */
+export async function timeAsync(body: () => Promise<unknown>, o: TimeOptions): Promise<Timing> {
+  const minCalls = Math.max(2, o.warmupCalls ?? 2);
+  await body();
+  let calls = 0;
+  const w0 = performance.now();
+  while (calls < minCalls - 1 || performance.now() - w0 < o.warmupMs) {
+    await body();
+    calls++;
+  }
+  const perCallMs = Math.max((performance.now() - w0) / calls, 1e-6);
+  const callsPerRep = Math.max(1, Math.round(o.repMs / perCallMs));
+  const perCall: number[] = [];
+  for (let r = 0; r < o.reps; r++) {
+    const t0 = performance.now();
+    for (let c = 0; c < callsPerRep; c++) await body();
+    perCall.push((performance.now() - t0) / 1000 / callsPerRep);
+  }
+  return summarise(perCall, callsPerRep);
+}
