@@ -239,6 +239,7 @@ export function loadModel(kernels: Kernels, bytes: Uint8Array | ArrayBuffer, opt
   const params = model.parameters();
   velocities.forEach((v, i) => params[i]!.velocity.set(v));
   seconds.forEach((s, i) => { params[i]!.secondPtr(); params[i]!.secondMoment!.set(s); });
+  if (optimizer && optimizer.iterations > 0) optimizer.markStepped(params);
   if (rngState !== undefined) model.shuffleState = rngState;
   return optimizer ? { model, optimizer } : { model };
 }

@@ -34,8 +34,9 @@ export class Arena {
     return this.memory.buffer.byteLength;
   }
 
-  /** Bytes at a 64-byte aligned offset, zero-filled. Throws OutOfMemoryError without side effects. */
-  alloc(bytes: number): number {
+  /** Bytes at a 64-byte aligned offset, zero-filled unless the caller overwrites them all at once
+   *  (zero = false). Throws OutOfMemoryError without side effects. */
+  alloc(bytes: number, zero = true): number {
     const size = align(Math.max(bytes, 1));
     let ptr = -1;
     for (let i = 0; i < this.free.length; i++) {
@@ -59,7 +60,7 @@ export class Arena {
       this.top = end;
       ptr = start;
     }
-    new Uint8Array(this.memory.buffer, ptr, size).fill(0);
+    if (zero) new Uint8Array(this.memory.buffer, ptr, size).fill(0);
     this.sizes.set(ptr, size);
     return ptr;
   }
@@ -102,10 +103,10 @@ export class Block {
   private f: Float32Array | null = null;
   private i: Int32Array | null = null;
 
-  constructor(arena: Arena, length: number) {
+  constructor(arena: Arena, length: number, zero = true) {
     this.arena = arena;
     this.length = length;
-    this.ptr = arena.alloc(length * 4);
+    this.ptr = arena.alloc(length * 4, zero);
   }
 
   /** the current Float32Array view (re-taken only after memory grew) */

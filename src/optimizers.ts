@@ -86,6 +86,8 @@ export abstract class Optimizer {
   readonly clipNorm: number | undefined;
   readonly clipValue: number | undefined;
   protected readonly lrRate: Rate;
+  /** parameters this optimizer has updated: PyTorch keeps per-parameter state born on the first step */
+  protected readonly stepped = new WeakSet<Parameter>();
 
   protected constructor(lr: Rate, clip: ClipOptions) {
     this.lrRate = lr;
@@ -129,12 +131,23 @@ export abstract class Optimizer {
     const clip = this.clipValue ?? Infinity;
     for (const p of params) if (this.run(p, false, lr, gscale, clip) === 0) return false;
     for (const p of params) this.run(p, true, lr, gscale, clip);
+    if (this.keepsState()) for (const p of params) this.stepped.add(p);
     this.iterations++;
     return true;
   }
 
+  /** @internal a checkpoint's parameters count as already stepped by this optimizer */
+  markStepped(params: readonly Parameter[]): void {
+    for (const p of params) this.stepped.add(p);
+  }
+
   /** @internal checkpoint state */
   abstract state(): OptimizerState;
+
+  /** whether this step wrote per-parameter state (SGD with momentum 0 keeps none) */
+  protected keepsState(): boolean {
+    return true;
+  }
 
   /** per-step values the kernels need (evaluated schedules), before any parameter runs */
   protected abstract prepare(): void;
@@ -185,6 +198,10 @@ export class SGD extends Optimizer {
     if (this.nesterov && this.mu === 0) throw new InvalidArgumentError('momentum', `> 0 with nesterov (the schedule gave 0 at step ${this.iterations})`, 0);
   }
 
+  protected keepsState(): boolean {
+    return this.mu !== 0;
+  }
+
   protected run(p: Parameter, commit: boolean, lr: number, gscale: number, clip: number): number {
     const k = p.kernels.exports;
     const c = commit ? 1 : 0;
@@ -192,7 +209,7 @@ export class SGD extends Optimizer {
     const v = this.mu === 0 ? 0 : p.velocityPtr;
     if (this.convention === 'pytorch') {
       return k.sgd_torch(p.valuePtr, v, p.gradPtr, p.size, lr, this.mu, this.dampening, this.nesterov ? 1 : 0,
-        this.weightDecay, this.iterations === 0 ? 1 : 0, gscale, clip, c);
+        this.weightDecay, this.stepped.has(p) ? 0 : 1, gscale, clip, c);
     }
     const wd = this.decoupledWeightDecay ? 0 : this.weightDecay;
     const decay = this.decoupledWeightDecay ? lr * this.weightDecay : 0;

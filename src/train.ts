@@ -95,8 +95,9 @@ export async function fit(model: Sequential, x: Float32Array, y: Targets, option
   // the dataset and the row order live in wasm memory for the whole fit
   const blocks: Block[] = [];
   try {
-    const data = new Block(arena, x.length); blocks.push(data);
-    const labels = new Block(arena, rows * width); blocks.push(labels);
+    // filled right below: no need to zero them first (the dataset can be tens of MB)
+    const data = new Block(arena, x.length, false); blocks.push(data);
+    const labels = new Block(arena, rows * width, false); blocks.push(labels);
     const order = new Block(arena, rows); blocks.push(order);
     data.f32.set(x);
     if (indices) labels.i32.set(y); else labels.f32.set(y);

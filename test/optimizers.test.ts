@@ -213,6 +213,22 @@ describe("convention 'pytorch': torch.optim.SGD's documented algorithm, step by 
     expect(Array.from(q.velocity)).toEqual([0, 0]);
     p.dispose(); q.dispose();
   });
+
+  it("the buffer is born per parameter, as torch's per-parameter state: a parameter this optimizer has not stepped yet starts from its gradient", () => {
+    const opt = new SGD({ learningRate: 0.5, momentum: 0.9, dampening: 0.5, convention: 'pytorch' });
+    const p = stepOnce(opt, k.parameter([1, 2]), [1, 1]);
+    stepOnce(opt, p, [1, 1]);
+    // a second parameter, first stepped at the optimizer's third update: b = g, not (1 - dampening) g
+    const q = stepOnce(opt, k.parameter([1, 2]), [2, -2]);
+    expect(Array.from(q.velocity)).toEqual([2, -2]);
+    expect(Array.from(q.value)).toEqual([0, 3]);
+    // a momentum-0 step keeps no buffer, so the first step with momentum still starts from g
+    const sched = new SGD({ learningRate: 0.5, momentum: (t: number) => (t === 0 ? 0 : 0.9), dampening: 0.5, convention: 'pytorch' });
+    const r = stepOnce(sched, k.parameter([1, 2]), [1, 1]);
+    stepOnce(sched, r, [4, 4]);
+    expect(Array.from(r.velocity)).toEqual([4, 4]);
+    p.dispose(); q.dispose(); r.dispose();
+  });
 });
 
 // ------------------------------------------------------------------ the seed's form (Keras)
