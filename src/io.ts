@@ -98,14 +98,17 @@ export function saveModel(model: Sequential, options: SaveOptions = {}): Uint8Ar
   return writeSafetensors(tensors, metadata);
 }
 
-function parseArchitecture(text: string): SequentialConfig {
-  let a: unknown;
+/** a JSON value stored as a __metadata__ string */
+function metadataJson(key: string, text: string): unknown {
   try {
-    a = parseStrictJson(text);
+    return parseStrictJson(text);
   } catch (e) {
-    throw new ModelFormatError(`__metadata__.architecture is not valid JSON: ${(e as Error).message}`);
+    throw new ModelFormatError(`__metadata__.${key} is not valid JSON: ${(e as Error).message}`);
   }
-  const o = a as Partial<ArchJson> | null;
+}
+
+function parseArchitecture(text: string): SequentialConfig {
+  const o = metadataJson('architecture', text) as Partial<ArchJson> | null;
   if (o === null || typeof o !== 'object' || !Array.isArray(o.layers)) throw new ModelFormatError('__metadata__.architecture is not an architecture object');
   try {
     return {
@@ -120,13 +123,7 @@ function parseArchitecture(text: string): SequentialConfig {
 }
 
 function parseOptimizer(text: string): OptimizerState {
-  let s: unknown;
-  try {
-    s = parseStrictJson(text);
-  } catch (e) {
-    throw new ModelFormatError(`__metadata__.optimizer is not valid JSON: ${(e as Error).message}`);
-  }
-  const o = s as Partial<OptimizerState> | null;
+  const o = metadataJson('optimizer', text) as Partial<OptimizerState> | null;
   if (o === null || typeof o !== 'object' || (o.type !== 'SGD' && o.type !== 'Adam') || typeof o.config !== 'object' || o.config === null ||
       !Number.isSafeInteger(o.iterations) || (o.iterations as number) < 0) {
     throw new ModelFormatError('__metadata__.optimizer is not an optimizer state');

@@ -42,11 +42,6 @@ interface Layer {
   bias: Parameter | null;
 }
 
-/** Where a step sits in a run, for error messages. */
-export interface StepContext {
-  epoch: number;
-}
-
 const PREDICT_CHUNK = 512;
 
 export class Sequential {
@@ -173,7 +168,7 @@ export class Sequential {
     const rows = this.checkX('x', x);
     const indices = this.checkY('y', y, rows);
     this.load(x, y, rows, indices);
-    return this.step(rows, indices, optimizer, { epoch: 0 });
+    return this.step(rows, indices, optimizer, 0);
   }
 
   /** Outputs for every row of x (activations applied, softmax included), rows × outputSize. */
@@ -308,13 +303,13 @@ export class Sequential {
   }
 
   /** @internal forward, loss, backward, update on a loaded batch; returns the loss */
-  step(rows: number, indices: boolean, opt: Optimizer, ctx: StepContext): number {
+  step(rows: number, indices: boolean, opt: Optimizer, epoch: number): number {
     this.forward(rows, true);
     const loss = this.lossAndGradient(rows, indices);
-    if (!Number.isFinite(loss)) this.diverged(ctx, opt, loss, `the batch loss is ${loss}`);
+    if (!Number.isFinite(loss)) this.diverged(epoch, opt, loss, `the batch loss is ${loss}`);
     this.backward(rows);
     // the optimizer dry-runs the update and commits only if every new value is finite
-    if (!opt.apply(this.params)) this.diverged(ctx, opt, loss, 'the update (or the gradient) is not finite');
+    if (!opt.apply(this.params)) this.diverged(epoch, opt, loss, 'the update (or the gradient) is not finite');
     return loss;
   }
 
@@ -323,8 +318,9 @@ export class Sequential {
     return this.ws!.correct.i32[0]!;
   }
 
-  private diverged(ctx: StepContext, opt: Optimizer, loss: number, what: string): never {
-    throw new TrainingDivergedError({ epoch: ctx.epoch, step: opt.iterations + 1, learningRate: opt.learningRate, momentum: opt.momentum, loss, what });
+  /** epoch: where the step sits in a fit (0 outside one), for the message */
+  private diverged(epoch: number, opt: Optimizer, loss: number, what: string): never {
+    throw new TrainingDivergedError({ epoch, step: opt.iterations + 1, learningRate: opt.learningRate, momentum: opt.momentum, loss, what });
   }
 
   // ---------------------------------------------------------------- the passes

@@ -122,7 +122,7 @@ export async function fit(model: Sequential, x: Float32Array, y: Targets, option
         if (indices && model.loss === 'mse') model.oneHot(n);
         let loss: number;
         try {
-          loss = model.step(n, indices, opt, { epoch });
+          loss = model.step(n, indices, opt, epoch);
         } catch (e) {
           if (e instanceof TrainingDivergedError && onDivergence === 'stop') {
             history.stopped = 'diverged';
