@@ -102,6 +102,8 @@ describeInBrowser('the demo page in Chromium', () => {
 
     await page.screenshot({ path: join(ARTIFACTS, 'demo-desktop.png'), fullPage: true });
     await page.setViewportSize(PHONE);
+    // let the resized layout paint before the picture (a shot straight after the resize caught half-painted cells)
+    await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(() => r(null)))));
     await page.screenshot({ path: join(ARTIFACTS, 'demo-phone.png'), fullPage: true });
     // nothing wider than a phone screen
     expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(PHONE.width);
@@ -129,6 +131,8 @@ describeInBrowser('the demo page in Chromium', () => {
     expect(v.runs[1]!.accuracy[1]!).toBeGreaterThan(v.runs[0]!.accuracy[1]!);
     await page.screenshot({ path: join(ARTIFACTS, 'demo-compare-desktop.png'), fullPage: true });
     await page.setViewportSize(PHONE);
+    // let the resized layout paint before the picture (a shot straight after the resize caught half-painted cells)
+    await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(() => r(null)))));
     await page.screenshot({ path: join(ARTIFACTS, 'demo-compare-phone.png'), fullPage: true });
     expect(w.problems).toEqual([]);
     await page.close();
