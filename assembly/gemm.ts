@@ -13,6 +13,8 @@
 //   MODE_ZERO  C = op(A)·op(B)
 //   MODE_ACC   C += op(A)·op(B)
 //   MODE_BIAS  C = op(A)·op(B) + bias (bias: one row of N, broadcast down the rows)
+// relu: C = max(C, 0) as the last k-block is stored, so a dense relu layer's forward pass is
+// this one kernel (bias and activation fused into the GEMM's epilogue).
 import { madd } from './simd';
 
 export const MODE_ZERO: i32 = 0;
@@ -36,8 +38,9 @@ export function gemm_scratch_bytes(): usize {
 // broadcast to four lanes) and a packed B panel (kc x 8, k-major). Pre-broadcast A costs 4x the
 // bytes of a tiny L1-resident panel but turns every load into one with a constant offset that
 // V8 folds into the instruction (load32_splat with an offset costs an extra address add), and the
-// loop runs on the B pointer alone. mode MODE_BIAS reads 8 bias values at `bias`.
-function gemm_packed_4x8(kc: i32, pa: usize, pb: usize, c: usize, ldc: usize, mode: i32, bias: usize): void {
+// loop runs on the B pointer alone. mode MODE_BIAS reads 8 bias values at `bias`; relu clamps the
+// tile at 0 as it is stored.
+function gemm_packed_4x8(kc: i32, pa: usize, pb: usize, c: usize, ldc: usize, mode: i32, bias: usize, relu: bool): void {
   const ldcb = ldc << 2;
   let c00: v128, c01: v128, c10: v128, c11: v128, c20: v128, c21: v128, c30: v128, c31: v128;
   if (mode == MODE_ACC) {
@@ -65,6 +68,11 @@ function gemm_packed_4x8(kc: i32, pa: usize, pb: usize, c: usize, ldc: usize, mo
     c30 = madd(a, b0, c30); c31 = madd(a, b1, c31);
     pa += 64;
     pb += 32;
+  }
+  if (relu) {
+    const z = f32x4.splat(0);
+    c00 = f32x4.max(c00, z); c01 = f32x4.max(c01, z); c10 = f32x4.max(c10, z); c11 = f32x4.max(c11, z);
+    c20 = f32x4.max(c20, z); c21 = f32x4.max(c21, z); c30 = f32x4.max(c30, z); c31 = f32x4.max(c31, z);
   }
   v128.store(c, c00); v128.store(c, c01, 16);
   v128.store(c + ldcb, c10); v128.store(c + ldcb, c11, 16);
@@ -209,7 +217,7 @@ function pack_b(transB: bool, b: usize, ldb: i32, k0: i32, j0: i32, kc: i32, nc:
 
 // An edge tile (mr < 4 or nr < 8) runs the same microkernel on a 4x8 scratch tile, then copies
 // the valid part back, so C is never written outside its bounds.
-function edge_tile(kc: i32, pa: usize, pb: usize, c: usize, ldc: usize, mode: i32, bias: usize, mr: i32, nr: i32, tile: usize): void {
+function edge_tile(kc: i32, pa: usize, pb: usize, c: usize, ldc: usize, mode: i32, bias: usize, relu: bool, mr: i32, nr: i32, tile: usize): void {
   for (let r = 0; r < MR; r++) {
     for (let j = 0; j < NR; j++) {
       let v: f32 = 0;
@@ -220,7 +228,7 @@ function edge_tile(kc: i32, pa: usize, pb: usize, c: usize, ldc: usize, mode: i3
       store<f32>(tile + (<usize>(r * NR + j) << 2), v);
     }
   }
-  gemm_packed_4x8(kc, pa, pb, tile, NR, MODE_ACC, 0);
+  gemm_packed_4x8(kc, pa, pb, tile, NR, MODE_ACC, 0, relu);
   for (let r = 0; r < mr; r++) {
     for (let j = 0; j < nr; j++) store<f32>(c + ((<usize>r * ldc + j) << 2), load<f32>(tile + (<usize>(r * NR + j) << 2)));
   }
@@ -229,12 +237,16 @@ function edge_tile(kc: i32, pa: usize, pb: usize, c: usize, ldc: usize, mode: i3
 // C (M x N, row stride ldc) = op(A) op(B) per `mode`; K == 0 gives the mode's starting value.
 export function gemm(transA: bool, transB: bool, M: i32, N: i32, K: i32,
                      a: usize, lda: i32, b: usize, ldb: i32, c: usize, ldc: i32,
-                     mode: i32, bias: usize, scratch: usize): void {
+                     mode: i32, bias: usize, scratch: usize, relu: bool): void {
   if (M <= 0 || N <= 0) return;
   if (K <= 0) {
-    if (mode == MODE_ACC) return;
+    if (mode == MODE_ACC && !relu) return;
     for (let i = 0; i < M; i++) {
-      for (let j = 0; j < N; j++) store<f32>(c + ((<usize>i * ldc + j) << 2), mode == MODE_BIAS ? load<f32>(bias + (<usize>j << 2)) : 0);
+      for (let j = 0; j < N; j++) {
+        const at = c + ((<usize>i * ldc + j) << 2);
+        const v: f32 = mode == MODE_BIAS ? load<f32>(bias + (<usize>j << 2)) : mode == MODE_ACC ? load<f32>(at) : 0;
+        store<f32>(at, relu ? Mathf.max(v, 0) : v);
+      }
     }
     return;
   }
@@ -248,6 +260,7 @@ export function gemm(transA: bool, transB: bool, M: i32, N: i32, K: i32,
       const kc = min(KC, K - pc);
       pack_b(transB, b, ldb, pc, jc, kc, nc, pb);
       const m0 = pc == 0 ? mode : MODE_ACC;
+      const last = relu && pc + kc >= K; // the epilogue runs once, on the final k-block
       const panelBytes = <usize>kc << 5;
       for (let ic = 0; ic < M; ic += MR) {
         const mr = min(MR, M - ic);
@@ -257,8 +270,8 @@ export function gemm(transA: bool, transB: bool, M: i32, N: i32, K: i32,
           const cp = c + ((<usize>ic * ldcz + jc + jr) << 2);
           const pbp = pb + <usize>(jr / NR) * panelBytes;
           const bp = bias + (<usize>(jc + jr) << 2);
-          if (mr == MR && nr == NR) gemm_packed_4x8(kc, pa, pbp, cp, ldcz, m0, bp);
-          else edge_tile(kc, pa, pbp, cp, ldcz, m0, bp, mr, nr, tile);
+          if (mr == MR && nr == NR) gemm_packed_4x8(kc, pa, pbp, cp, ldcz, m0, bp, last);
+          else edge_tile(kc, pa, pbp, cp, ldcz, m0, bp, last, mr, nr, tile);
         }
       }
     }

@@ -4,7 +4,7 @@ export interface KernelExports {
   heap_base(): number;
   gemm_scratch_bytes(): number;
   gemm(transA: number, transB: number, M: number, N: number, K: number, a: number, lda: number, b: number, ldb: number,
-       c: number, ldc: number, mode: number, bias: number, scratch: number): void;
+       c: number, ldc: number, mode: number, bias: number, scratch: number, relu?: number): void;
   relu_forward(x: number, y: number, n: number): void;
   relu_backward(y: number, dy: number, dz: number, n: number): void;
   sigmoid_forward(x: number, y: number, n: number): void;

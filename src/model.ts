@@ -332,10 +332,12 @@ export class Sequential {
     for (let l = 0; l <= last; l++) {
       const L = this.net[l]!;
       const y = ws.ys[l]!.ptr;
+      // bias and relu run in the GEMM's epilogue; the other activations are one pass after it
+      const relu = L.spec.activation === 'relu';
       k.gemm(0, 0, rows, L.outSize, L.inSize, inPtr, L.inSize, L.kernel.valuePtr, L.outSize, y, L.outSize,
-        L.bias ? MODE_BIAS : MODE_ZERO, L.bias ? L.bias.valuePtr : 0, scratch);
+        L.bias ? MODE_BIAS : MODE_ZERO, L.bias ? L.bias.valuePtr : 0, scratch, relu ? 1 : 0);
       // training with fused softmax-cross-entropy keeps the logits: the loss kernel does the softmax
-      if (!(training && l === last && this.fused)) activate(k, L.spec.activation, y, rows, L.outSize);
+      if (!relu && !(training && l === last && this.fused)) activate(k, L.spec.activation, y, rows, L.outSize);
       inPtr = y;
     }
   }
@@ -410,7 +412,7 @@ export class Sequential {
 function activate(k: KernelExports, act: Activation, y: number, rows: number, cols: number): void {
   const n = rows * cols;
   switch (act) {
-    case 'relu': k.relu_forward(y, y, n); break;
+    case 'relu': k.relu_forward(y, y, n); break; // (fused into the GEMM by forward())
     case 'sigmoid': k.sigmoid_forward(y, y, n); break;
     case 'tanh': k.tanh_forward(y, y, n); break;
     case 'softmax': k.softmax_forward(y, y, rows, cols); break;

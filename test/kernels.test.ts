@@ -72,18 +72,20 @@ function checkGemm(product: Product, M: number, N: number, K: number, seed: numb
   const lda = transA ? M : K; // A stored K x M for 'tn', else M x K
   const ldb = transB ? K : N; // B stored N x K for 'nt', else K x N
   const prod = oracle.gemm(product, M, N, K, Float64Array.from(a), Float64Array.from(bm));
-  const worst = [0, 1, 2].map((mode) => {
+  // each mode with and without the relu epilogue (max(C, 0) once the last k-block is stored)
+  const worst = [0, 1, 2].map((mode) => Math.max(...[0, 1].map((relu) => {
     const C = guarded(mode === 1 ? c0 : M * N);
     if (mode !== 1) C.b.f32.fill(-777, GUARD, GUARD + M * N); // stale values the kernel must overwrite
-    k.exports.gemm(transA, transB, M, N, K, A.ptr, lda, B.ptr, ldb, C.at, N, mode, mode === 2 ? bb.ptr : 0, k.scratch.ptr);
+    k.exports.gemm(transA, transB, M, N, K, A.ptr, lda, B.ptr, ldb, C.at, N, mode, mode === 2 ? bb.ptr : 0, k.scratch.ptr, relu);
     const want = Float64Array.from(prod);
     if (mode === 1) for (let i = 0; i < M * N; i++) want[i]! += c0[i]!;
     if (mode === 2) for (let i = 0; i < M; i++) for (let j = 0; j < N; j++) want[i * N + j]! += bias[j]!;
-    expect(C.guardsIntact(), `${product} ${M}x${N}x${K} mode ${mode} wrote outside C`).toBe(true);
+    if (relu) for (let i = 0; i < M * N; i++) want[i] = Math.max(want[i]!, 0);
+    expect(C.guardsIntact(), `${product} ${M}x${N}x${K} mode ${mode} relu ${relu} wrote outside C`).toBe(true);
     const w = closeness(C.data(), want, 1e-5 * Math.sqrt(Math.max(K, 1)), 1e-5);
     C.b.free();
     return w;
-  });
+  })));
   expect(firstDiff(A.f32, a), 'A unchanged').toBe(-1);
   expect(firstDiff(B.f32, bm), 'B unchanged').toBe(-1);
   free(A, B, bb);
@@ -121,14 +123,17 @@ describe('gemm', () => {
     });
   }
 
-  it('K = 0 gives the mode\'s starting value (zero, C unchanged, the bias row)', () => {
-    for (const mode of [0, 1, 2] as const) {
+  it('K = 0 gives the mode\'s starting value (zero, C unchanged, the bias row; with relu, clamped at 0 where written)', () => {
+    for (const [mode, relu] of [[0, 0], [1, 0], [2, 0], [1, 1], [2, 1]] as const) {
       const M = 5, N = 9;
       const c0 = seeded(M * N, 3), bias = seeded(N, 4);
       const C = guarded(c0), bb = put(k, bias);
-      k.exports.gemm(0, 0, M, N, 0, 0, 0, 0, N, C.at, N, mode, bb.ptr, k.scratch.ptr);
+      k.exports.gemm(0, 0, M, N, 0, 0, 0, 0, N, C.at, N, mode, bb.ptr, k.scratch.ptr, relu);
       const want = new Float32Array(M * N);
-      for (let i = 0; i < M; i++) for (let j = 0; j < N; j++) want[i * N + j] = mode === 0 ? 0 : mode === 1 ? c0[i * N + j]! : bias[j]!;
+      for (let i = 0; i < M; i++) for (let j = 0; j < N; j++) {
+        const v = mode === 0 ? 0 : mode === 1 ? c0[i * N + j]! : bias[j]!;
+        want[i * N + j] = relu ? Math.max(v, 0) : v;
+      }
       expect(C.data()).toEqual(want);
       expect(C.guardsIntact()).toBe(true);
       free(C.b, bb);
