@@ -3,9 +3,17 @@
 //   gemm_tn: C = Aᵀ·B   (weight grads:   dW = Xᵀ·dY)
 //   gemm_nt: C = A·Bᵀ   (input grads:    dX = dY·Wᵀ)
 // All three pack their operands into the same panel layout, so one register-tiled microkernel
-// (gemm_packed_4x8) serves them and the transposed products run as fast as the plain one.
-// The 4x8 tile keeps 8 f32x4 accumulators + 2 B vectors + 1 broadcast live: V8 has ~15 SIMD
-// registers on x64, and larger tiles (5x8, 6x8) spill and run at half speed.
+// serves them and the transposed products run as fast as the plain one.
+//
+// The tile is chosen per build, by what V8 (x64, 15 allocatable SIMD registers) can keep in
+// registers once it has moved every load of a k step ahead of the arithmetic:
+//   plain SIMD, 4x8 (gemm_packed_4x8): 8 accumulators + 6 loads + 1 product temporary = 15.
+//   relaxed SIMD, 3x12 (gemm_packed_3x12): 9 accumulators + 6 loads = 15; the FMA needs no
+//     temporary. Nine independent FMA chains cover the FMA latency (4 cycles x 2 pipes) with room
+//     to spare, where 4x8's eight chains sit exactly at it: measured 95-96% against 90-91% of the
+//     relaxed peak in L1. In the plain build 3x12 would need a 16th register, and it spills.
+// A values are broadcast loads from an unbroadcast panel (MR floats per k): the same speed in L1
+// as pre-broadcast panels, and a quarter of the bytes to pack and stream.
 //
 // Memory is planned by TypeScript: `scratch` must hold gemm_scratch_bytes() bytes.
 //
@@ -21,25 +29,31 @@ export const MODE_ZERO: i32 = 0;
 export const MODE_ACC: i32 = 1;
 export const MODE_BIAS: i32 = 2;
 
-const MR: i32 = 4;   // rows of a tile
-const NR: i32 = 8;   // columns of a tile (two f32x4)
-const KC: i32 = 256; // k-block: a 4xKC pre-broadcast A panel (16 KiB) stays in L1
-const NC: i32 = 512; // n-block: a KCxNC packed B block (512 KiB) stays in L2
+export const GEMM_MR: i32 = ASC_FEATURE_RELAXED_SIMD ? 3 : 4;  // rows of a tile
+export const GEMM_NR: i32 = ASC_FEATURE_RELAXED_SIMD ? 12 : 8; // columns of a tile
+// Blocking (BLIS order): a KCxNC block of B is packed once per k-block, and each KCxNR
+// micro-panel of it (16-24 KiB) stays in L1 while the kernel sweeps an MCxKC block of A
+// (192 KiB, in L2) past it, MR rows at a time: A streams in at MR*4 bytes per k, B is read from
+// L1. KC = 512 halves the per-call cost of 256 (+2-5% on the bench's shapes, paired runs).
+export const GEMM_KC: i32 = 512;
+export const GEMM_MC: i32 = 96;  // a multiple of 3 and 4
+export const GEMM_NC: i32 = 1032; // a multiple of 8 and 12: N up to 1032 packs B once per k-block
+const MR = GEMM_MR, NR = GEMM_NR, KC = GEMM_KC, MC = GEMM_MC, NC = GEMM_NC;
 
-const PACK_B_BYTES: usize = <usize>(KC * NC) << 2;
-const PACK_A_BYTES: usize = <usize>(MR * KC) << 4; // pre-broadcast: 16 bytes per value
+const A_STEP: usize = <usize>MR << 2; // bytes of packed A per k
+const B_STEP: usize = <usize>NR << 2; // bytes of packed B per k
+const PACK_B_BYTES: usize = <usize>KC * NC * 4;
+const PACK_A_BYTES: usize = <usize>KC * MC * 4;
 const TILE_BYTES: usize = <usize>(MR * NR) << 2;
 
 export function gemm_scratch_bytes(): usize {
   return PACK_B_BYTES + PACK_A_BYTES + TILE_BYTES;
 }
 
-// The microkernel: a 4x8 tile of C from a packed A panel (kc x 4 values, each stored already
-// broadcast to four lanes) and a packed B panel (kc x 8, k-major). Pre-broadcast A costs 4x the
-// bytes of a tiny L1-resident panel but turns every load into one with a constant offset that
-// V8 folds into the instruction (load32_splat with an offset costs an extra address add), and the
-// loop runs on the B pointer alone. mode MODE_BIAS reads 8 bias values at `bias`; relu clamps the
-// tile at 0 as it is stored.
+// The plain build's microkernel: a 4x8 tile of C from a packed A panel (kc x 4, k-major) and a
+// packed B panel (kc x 8, k-major). Each A value is a broadcast load (one vbroadcastss with a
+// folded offset), and the loop runs on two pointers with no other address arithmetic.
+// mode MODE_BIAS reads 8 bias values at `bias`; relu clamps the tile at 0 as it is stored.
 function gemm_packed_4x8(kc: i32, pa: usize, pb: usize, c: usize, ldc: usize, mode: i32, bias: usize, relu: bool): void {
   const ldcb = ldc << 2;
   let c00: v128, c01: v128, c10: v128, c11: v128, c20: v128, c21: v128, c30: v128, c31: v128;
@@ -58,15 +72,15 @@ function gemm_packed_4x8(kc: i32, pa: usize, pb: usize, c: usize, ldc: usize, mo
   while (pb < end) {
     const b0 = v128.load(pb);
     const b1 = v128.load(pb, 16);
-    let a = v128.load(pa);
+    let a = v128.load32_splat(pa);
     c00 = madd(a, b0, c00); c01 = madd(a, b1, c01);
-    a = v128.load(pa, 16);
+    a = v128.load32_splat(pa, 4);
     c10 = madd(a, b0, c10); c11 = madd(a, b1, c11);
-    a = v128.load(pa, 32);
+    a = v128.load32_splat(pa, 8);
     c20 = madd(a, b0, c20); c21 = madd(a, b1, c21);
-    a = v128.load(pa, 48);
+    a = v128.load32_splat(pa, 12);
     c30 = madd(a, b0, c30); c31 = madd(a, b1, c31);
-    pa += 64;
+    pa += 16;
     pb += 32;
   }
   if (relu) {
@@ -80,143 +94,192 @@ function gemm_packed_4x8(kc: i32, pa: usize, pb: usize, c: usize, ldc: usize, mo
   v128.store(c + 3 * ldcb, c30); v128.store(c + 3 * ldcb, c31, 16);
 }
 
-// the four lanes of v (one k, rows i..i+3 of op(A)) as four broadcast vectors
+// The relaxed build's microkernel: a 3x12 tile, A panel kc x 3 (12 bytes per k), B panel
+// kc x 12 (48 bytes per k). Same modes and epilogue as gemm_packed_4x8.
+function gemm_packed_3x12(kc: i32, pa: usize, pb: usize, c: usize, ldc: usize, mode: i32, bias: usize, relu: bool): void {
+  const ldcb = ldc << 2;
+  const c1 = c + ldcb, c2 = c + 2 * ldcb;
+  let c00: v128, c01: v128, c02: v128, c10: v128, c11: v128, c12: v128, c20: v128, c21: v128, c22: v128;
+  if (mode == MODE_ACC) {
+    c00 = v128.load(c); c01 = v128.load(c, 16); c02 = v128.load(c, 32);
+    c10 = v128.load(c1); c11 = v128.load(c1, 16); c12 = v128.load(c1, 32);
+    c20 = v128.load(c2); c21 = v128.load(c2, 16); c22 = v128.load(c2, 32);
+  } else if (mode == MODE_BIAS) {
+    c00 = v128.load(bias); c01 = v128.load(bias, 16); c02 = v128.load(bias, 32);
+    c10 = c00; c11 = c01; c12 = c02; c20 = c00; c21 = c01; c22 = c02;
+  } else {
+    c00 = f32x4.splat(0); c01 = c00; c02 = c00; c10 = c00; c11 = c00; c12 = c00; c20 = c00; c21 = c00; c22 = c00;
+  }
+  const end = pb + <usize>kc * 48;
+  while (pb < end) {
+    const b0 = v128.load(pb);
+    const b1 = v128.load(pb, 16);
+    const b2 = v128.load(pb, 32);
+    let a = v128.load32_splat(pa);
+    c00 = madd(a, b0, c00); c01 = madd(a, b1, c01); c02 = madd(a, b2, c02);
+    a = v128.load32_splat(pa, 4);
+    c10 = madd(a, b0, c10); c11 = madd(a, b1, c11); c12 = madd(a, b2, c12);
+    a = v128.load32_splat(pa, 8);
+    c20 = madd(a, b0, c20); c21 = madd(a, b1, c21); c22 = madd(a, b2, c22);
+    pa += 12;
+    pb += 48;
+  }
+  if (relu) {
+    const z = f32x4.splat(0);
+    c00 = f32x4.max(c00, z); c01 = f32x4.max(c01, z); c02 = f32x4.max(c02, z);
+    c10 = f32x4.max(c10, z); c11 = f32x4.max(c11, z); c12 = f32x4.max(c12, z);
+    c20 = f32x4.max(c20, z); c21 = f32x4.max(c21, z); c22 = f32x4.max(c22, z);
+  }
+  v128.store(c, c00); v128.store(c, c01, 16); v128.store(c, c02, 32);
+  v128.store(c1, c10); v128.store(c1, c11, 16); v128.store(c1, c12, 32);
+  v128.store(c2, c20); v128.store(c2, c21, 16); v128.store(c2, c22, 32);
+}
+
+// the build's microkernel (the branch is on a compile-time constant)
 // @ts-ignore: decorator
-@inline function store_splats(v: v128, dst: usize): void {
-  v128.store(dst, v128.shuffle<f32>(v, v, 0, 0, 0, 0));
-  v128.store(dst, v128.shuffle<f32>(v, v, 1, 1, 1, 1), 16);
-  v128.store(dst, v128.shuffle<f32>(v, v, 2, 2, 2, 2), 32);
-  v128.store(dst, v128.shuffle<f32>(v, v, 3, 3, 3, 3), 48);
+@inline function microkernel(kc: i32, pa: usize, pb: usize, c: usize, ldc: usize, mode: i32, bias: usize, relu: bool): void {
+  if (ASC_FEATURE_RELAXED_SIMD) gemm_packed_3x12(kc, pa, pb, c, ldc, mode, bias, relu);
+  else gemm_packed_4x8(kc, pa, pb, c, ldc, mode, bias, relu);
 }
 
-// Pack rows [i0, i0+mr) x cols [k0, k0+kc) of op(A) into pa: for each k, the 4 rows' values,
-// each broadcast to a v128 (64 bytes per k; rows past mr are zero).
+// Pack rows [i0, i0+mc) x cols [k0, k0+kc) of op(A) into panels of MR rows, panel p at
+// pa + p*kc*A_STEP, each k the panel's MR values (rows past mc are zero).
 // transA: A is stored K x M (lda = its row length), so op(A)(i, k) = A[k*lda + i].
-function pack_a(transA: bool, a: usize, lda: i32, i0: i32, k0: i32, mr: i32, kc: i32, pa: usize): void {
-  if (transA) {
-    let src = a + ((<usize>k0 * lda + i0) << 2);
-    const step = <usize>lda << 2;
-    for (let k = 0; k < kc; k++) {
-      let v: v128;
-      if (mr == MR) v = v128.load(src);
-      else {
-        v = f32x4.splat(0);
-        if (mr > 0) v = f32x4.replace_lane(v, 0, load<f32>(src));
-        if (mr > 1) v = f32x4.replace_lane(v, 1, load<f32>(src, 4));
-        if (mr > 2) v = f32x4.replace_lane(v, 2, load<f32>(src, 8));
-      }
-      store_splats(v, pa + (<usize>k << 6));
-      src += step;
-    }
-    return;
-  }
-  // A is M x K row-major: rows are contiguous in k, so transpose 4x4 blocks on the way in.
-  const rowb = <usize>lda << 2;
-  const base = a + ((<usize>i0 * lda + k0) << 2);
-  let k = 0;
-  if (mr == MR) {
-    for (; k + 4 <= kc; k += 4) {
-      const s = base + (<usize>k << 2);
-      const r0 = v128.load(s), r1 = v128.load(s + rowb), r2 = v128.load(s + 2 * rowb), r3 = v128.load(s + 3 * rowb);
-      const t0 = v128.shuffle<f32>(r0, r1, 0, 4, 1, 5);
-      const t1 = v128.shuffle<f32>(r0, r1, 2, 6, 3, 7);
-      const t2 = v128.shuffle<f32>(r2, r3, 0, 4, 1, 5);
-      const t3 = v128.shuffle<f32>(r2, r3, 2, 6, 3, 7);
-      const d = pa + (<usize>k << 6);
-      store_splats(v128.shuffle<f32>(t0, t2, 0, 1, 4, 5), d);
-      store_splats(v128.shuffle<f32>(t0, t2, 2, 3, 6, 7), d + 64);
-      store_splats(v128.shuffle<f32>(t1, t3, 0, 1, 4, 5), d + 128);
-      store_splats(v128.shuffle<f32>(t1, t3, 2, 3, 6, 7), d + 192);
-    }
-  }
-  for (; k < kc; k++) {
-    const s = base + (<usize>k << 2);
-    let v = f32x4.splat(0);
-    if (mr > 0) v = f32x4.replace_lane(v, 0, load<f32>(s));
-    if (mr > 1) v = f32x4.replace_lane(v, 1, load<f32>(s + rowb));
-    if (mr > 2) v = f32x4.replace_lane(v, 2, load<f32>(s + 2 * rowb));
-    if (mr > 3) v = f32x4.replace_lane(v, 3, load<f32>(s + 3 * rowb));
-    store_splats(v, pa + (<usize>k << 6));
-  }
-}
-
-// Pack rows [k0, k0+kc) x cols [j0, j0+nc) of op(B) into panels of 8 columns (zero-padded),
-// panel p at pb + p*kc*8 floats, each k a row of 8.
-// transB: B is stored N x K (ldb = its row length), so op(B)(k, j) = B[j*ldb + k].
-function pack_b(transB: bool, b: usize, ldb: i32, k0: i32, j0: i32, kc: i32, nc: i32, pb: usize): void {
-  const panelBytes = <usize>kc << 5;
-  for (let jr = 0; jr < nc; jr += NR) {
-    const nr = min(NR, nc - jr);
-    const dst0 = pb + <usize>(jr / NR) * panelBytes;
-    if (!transB) {
-      let src = b + ((<usize>k0 * ldb + j0 + jr) << 2);
-      const step = <usize>ldb << 2;
-      if (nr == NR) {
+function pack_a(transA: bool, a: usize, lda: i32, i0: i32, k0: i32, mc: i32, kc: i32, pa: usize): void {
+  const panelBytes = <usize>kc * A_STEP;
+  let dst0 = pa;
+  for (let ir = 0; ir < mc; ir += MR) {
+    const mr = min(MR, mc - ir);
+    if (transA) {
+      // the panel's rows are adjacent in memory: each k is a short contiguous copy
+      let src = a + ((<usize>k0 * lda + i0 + ir) << 2);
+      const step = <usize>lda << 2;
+      let dst = dst0;
+      if (mr == MR) {
         for (let k = 0; k < kc; k++) {
-          const dst = dst0 + (<usize>k << 5);
-          v128.store(dst, v128.load(src));
-          v128.store(dst, v128.load(src, 16), 16);
+          if (MR == 4) v128.store(dst, v128.load(src));
+          else { store<u64>(dst, load<u64>(src)); store<f32>(dst, load<f32>(src, 8), 8); }
           src += step;
+          dst += A_STEP;
         }
       } else {
         for (let k = 0; k < kc; k++) {
-          const dst = dst0 + (<usize>k << 5);
-          for (let j = 0; j < NR; j++) store<f32>(dst + (<usize>j << 2), j < nr ? load<f32>(src + (<usize>j << 2)) : 0);
+          for (let r = 0; r < MR; r++) store<f32>(dst + (<usize>r << 2), r < mr ? load<f32>(src + (<usize>r << 2)) : 0);
           src += step;
+          dst += A_STEP;
         }
       }
-      continue;
+    } else {
+      // A is M x K row-major: each row is contiguous in k, so read four k of every row at once and
+      // transpose them into the panel
+      const rowb = <usize>lda << 2;
+      const base = a + ((<usize>(i0 + ir) * lda + k0) << 2);
+      let k = 0;
+      if (mr == MR) {
+        for (; k + 4 <= kc; k += 4) {
+          const s = base + (<usize>k << 2);
+          const d = dst0 + <usize>k * A_STEP;
+          const r0 = v128.load(s), r1 = v128.load(s + rowb), r2 = v128.load(s + 2 * rowb);
+          const t = v128.shuffle<f32>(r0, r1, 0, 4, 1, 5); // r0k0 r1k0 r0k1 r1k1
+          const u = v128.shuffle<f32>(r0, r1, 2, 6, 3, 7); // r0k2 r1k2 r0k3 r1k3
+          if (MR == 4) {
+            const r3 = v128.load(s + 3 * rowb);
+            const x = v128.shuffle<f32>(r2, r3, 0, 4, 1, 5);
+            const y = v128.shuffle<f32>(r2, r3, 2, 6, 3, 7);
+            v128.store(d, v128.shuffle<f32>(t, x, 0, 1, 4, 5));
+            v128.store(d, v128.shuffle<f32>(t, x, 2, 3, 6, 7), 16);
+            v128.store(d, v128.shuffle<f32>(u, y, 0, 1, 4, 5), 32);
+            v128.store(d, v128.shuffle<f32>(u, y, 2, 3, 6, 7), 48);
+          } else {
+            // 4 k x 3 rows = 12 values in k-major order: r0k0 r1k0 r2k0 r0k1 | r1k1 r2k1 r0k2 r1k2 | r2k2 r0k3 r1k3 r2k3
+            const w = v128.shuffle<f32>(t, u, 3, 4, 5, 5); // r1k1 r0k2 r1k2 -
+            v128.store(d, v128.shuffle<f32>(t, r2, 0, 1, 4, 2));
+            v128.store(d, v128.shuffle<f32>(w, r2, 0, 5, 1, 2), 16);
+            v128.store(d, v128.shuffle<f32>(u, r2, 6, 2, 3, 7), 32);
+          }
+        }
+      }
+      for (; k < kc; k++) {
+        const s = base + (<usize>k << 2);
+        const d = dst0 + <usize>k * A_STEP;
+        for (let r = 0; r < MR; r++) store<f32>(d + (<usize>r << 2), r < mr ? load<f32>(s + <usize>r * rowb) : 0);
+      }
     }
-    // B stored N x K: each of the panel's 8 columns is a contiguous row of B.
-    const rowb = <usize>ldb << 2;
+    dst0 += panelBytes;
+  }
+}
+
+// Pack rows [k0, k0+kc) x cols [j0, j0+nc) of op(B) into panels of NR columns (zero-padded),
+// panel p at pb + p*kc*B_STEP, each k a row of NR.
+// transB: B is stored N x K (ldb = its row length), so op(B)(k, j) = B[j*ldb + k].
+function pack_b(transB: bool, b: usize, ldb: i32, k0: i32, j0: i32, kc: i32, nc: i32, pb: usize): void {
+  const panelBytes = <usize>kc * B_STEP;
+  if (!transB) {
+    // B is K x N row-major: walk it row by row (sequential reads), dealing each row's NR-column
+    // pieces out to the panels
+    const full = nc / NR, rem = nc - full * NR;
+    let src = b + ((<usize>k0 * ldb + j0) << 2);
+    const step = <usize>ldb << 2;
+    let dst = pb;
+    for (let k = 0; k < kc; k++) {
+      let s = src, d = dst;
+      for (let p = 0; p < full; p++) {
+        for (let v = 0; v < NR; v += 4) v128.store(d + (<usize>v << 2), v128.load(s + (<usize>v << 2)));
+        s += B_STEP;
+        d += panelBytes;
+      }
+      if (rem > 0) for (let j = 0; j < NR; j++) store<f32>(d + (<usize>j << 2), j < rem ? load<f32>(s + (<usize>j << 2)) : 0);
+      src += step;
+      dst += B_STEP;
+    }
+    return;
+  }
+  // B stored N x K: each of a panel's columns is a contiguous row of B; transpose 4x4 blocks
+  // (4 columns x 4 k) into the panel
+  const rowb = <usize>ldb << 2;
+  let dst0 = pb;
+  for (let jr = 0; jr < nc; jr += NR) {
+    const nr = min(NR, nc - jr);
     const base = b + ((<usize>(j0 + jr) * ldb + k0) << 2);
     if (nr == NR) {
       let k = 0;
       for (; k + 4 <= kc; k += 4) {
-        const s = base + (<usize>k << 2);
-        const d = dst0 + (<usize>k << 5);
-        // columns 0..3 of the panel, then 4..7, each a 4x4 transpose; rows of the panel are 32 bytes apart
-        const t0 = v128.load(s), t1 = v128.load(s + rowb), t2 = v128.load(s + 2 * rowb), t3 = v128.load(s + 3 * rowb);
-        const u0 = v128.load(s + 4 * rowb), u1 = v128.load(s + 5 * rowb), u2 = v128.load(s + 6 * rowb), u3 = v128.load(s + 7 * rowb);
-        store_transposed_pair(t0, t1, t2, t3, u0, u1, u2, u3, d);
+        const d = dst0 + <usize>k * B_STEP;
+        for (let g = 0; g < NR; g += 4) {
+          const s = base + <usize>g * rowb + (<usize>k << 2);
+          store_transposed_4x4(v128.load(s), v128.load(s + rowb), v128.load(s + 2 * rowb), v128.load(s + 3 * rowb), d + (<usize>g << 2));
+        }
       }
       for (; k < kc; k++) {
         const s = base + (<usize>k << 2);
-        const d = dst0 + (<usize>k << 5);
+        const d = dst0 + <usize>k * B_STEP;
         for (let j = 0; j < NR; j++) store<f32>(d + (<usize>j << 2), load<f32>(s + <usize>j * rowb));
       }
     } else {
       for (let k = 0; k < kc; k++) {
-        const d = dst0 + (<usize>k << 5);
+        const d = dst0 + <usize>k * B_STEP;
         for (let j = 0; j < NR; j++) store<f32>(d + (<usize>j << 2), j < nr ? load<f32>(base + <usize>j * rowb + (<usize>k << 2)) : 0);
       }
     }
+    dst0 += panelBytes;
   }
 }
 
-// Two 4x4 transposes interleaved into 4 packed rows of 8: row k = [t0[k] t1[k] t2[k] t3[k] u0[k] .. u3[k]].
+// A 4x4 transpose into 4 consecutive packed rows: row q = [t0[q] t1[q] t2[q] t3[q]] at d + q*B_STEP.
 // @ts-ignore: decorator
-@inline function store_transposed_pair(t0: v128, t1: v128, t2: v128, t3: v128, u0: v128, u1: v128, u2: v128, u3: v128, d: usize): void {
-  let x0 = v128.shuffle<f32>(t0, t1, 0, 4, 1, 5);
-  let x1 = v128.shuffle<f32>(t0, t1, 2, 6, 3, 7);
-  let x2 = v128.shuffle<f32>(t2, t3, 0, 4, 1, 5);
-  let x3 = v128.shuffle<f32>(t2, t3, 2, 6, 3, 7);
+@inline function store_transposed_4x4(t0: v128, t1: v128, t2: v128, t3: v128, d: usize): void {
+  const x0 = v128.shuffle<f32>(t0, t1, 0, 4, 1, 5);
+  const x1 = v128.shuffle<f32>(t0, t1, 2, 6, 3, 7);
+  const x2 = v128.shuffle<f32>(t2, t3, 0, 4, 1, 5);
+  const x3 = v128.shuffle<f32>(t2, t3, 2, 6, 3, 7);
   v128.store(d, v128.shuffle<f32>(x0, x2, 0, 1, 4, 5));
-  v128.store(d, v128.shuffle<f32>(x0, x2, 2, 3, 6, 7), 32);
-  v128.store(d, v128.shuffle<f32>(x1, x3, 0, 1, 4, 5), 64);
-  v128.store(d, v128.shuffle<f32>(x1, x3, 2, 3, 6, 7), 96);
-  x0 = v128.shuffle<f32>(u0, u1, 0, 4, 1, 5);
-  x1 = v128.shuffle<f32>(u0, u1, 2, 6, 3, 7);
-  x2 = v128.shuffle<f32>(u2, u3, 0, 4, 1, 5);
-  x3 = v128.shuffle<f32>(u2, u3, 2, 6, 3, 7);
-  v128.store(d, v128.shuffle<f32>(x0, x2, 0, 1, 4, 5), 16);
-  v128.store(d, v128.shuffle<f32>(x0, x2, 2, 3, 6, 7), 48);
-  v128.store(d, v128.shuffle<f32>(x1, x3, 0, 1, 4, 5), 80);
-  v128.store(d, v128.shuffle<f32>(x1, x3, 2, 3, 6, 7), 112);
+  v128.store(d + B_STEP, v128.shuffle<f32>(x0, x2, 2, 3, 6, 7));
+  v128.store(d + 2 * B_STEP, v128.shuffle<f32>(x1, x3, 0, 1, 4, 5));
+  v128.store(d + 3 * B_STEP, v128.shuffle<f32>(x1, x3, 2, 3, 6, 7));
 }
 
-// An edge tile (mr < 4 or nr < 8) runs the same microkernel on a 4x8 scratch tile, then copies
-// the valid part back, so C is never written outside its bounds.
+// An edge tile (mr < MR or nr < NR) runs the same microkernel on an MRxNR scratch tile, then
+// copies the valid part back, so C is never written outside its bounds.
 function edge_tile(kc: i32, pa: usize, pb: usize, c: usize, ldc: usize, mode: i32, bias: usize, relu: bool, mr: i32, nr: i32, tile: usize): void {
   for (let r = 0; r < MR; r++) {
     for (let j = 0; j < NR; j++) {
@@ -228,7 +291,7 @@ function edge_tile(kc: i32, pa: usize, pb: usize, c: usize, ldc: usize, mode: i3
       store<f32>(tile + (<usize>(r * NR + j) << 2), v);
     }
   }
-  gemm_packed_4x8(kc, pa, pb, tile, NR, MODE_ACC, 0, relu);
+  microkernel(kc, pa, pb, tile, NR, MODE_ACC, 0, relu);
   for (let r = 0; r < mr; r++) {
     for (let j = 0; j < nr; j++) store<f32>(c + ((<usize>r * ldc + j) << 2), load<f32>(tile + (<usize>(r * NR + j) << 2)));
   }
@@ -261,17 +324,23 @@ export function gemm(transA: bool, transB: bool, M: i32, N: i32, K: i32,
       pack_b(transB, b, ldb, pc, jc, kc, nc, pb);
       const m0 = pc == 0 ? mode : MODE_ACC;
       const last = relu && pc + kc >= K; // the epilogue runs once, on the final k-block
-      const panelBytes = <usize>kc << 5;
-      for (let ic = 0; ic < M; ic += MR) {
-        const mr = min(MR, M - ic);
-        pack_a(transA, a, lda, ic, pc, mr, kc, pa);
+      const bPanel = <usize>kc * B_STEP, aPanel = <usize>kc * A_STEP;
+      for (let ic = 0; ic < M; ic += MC) {
+        const mc = min(MC, M - ic);
+        pack_a(transA, a, lda, ic, pc, mc, kc, pa);
+        let pbp = pb;
         for (let jr = 0; jr < nc; jr += NR) {
           const nr = min(NR, nc - jr);
-          const cp = c + ((<usize>ic * ldcz + jc + jr) << 2);
-          const pbp = pb + <usize>(jr / NR) * panelBytes;
           const bp = bias + (<usize>(jc + jr) << 2);
-          if (mr == MR && nr == NR) gemm_packed_4x8(kc, pa, pbp, cp, ldcz, m0, bp, last);
-          else edge_tile(kc, pa, pbp, cp, ldcz, m0, bp, last, mr, nr, tile);
+          let pap = pa;
+          for (let ir = 0; ir < mc; ir += MR) {
+            const mr = min(MR, mc - ir);
+            const cp = c + ((<usize>(ic + ir) * ldcz + jc + jr) << 2);
+            if (mr == MR && nr == NR) microkernel(kc, pap, pbp, cp, ldcz, m0, bp, last);
+            else edge_tile(kc, pap, pbp, cp, ldcz, m0, bp, last, mr, nr, tile);
+            pap += aPanel;
+          }
+          pbp += bPanel;
         }
       }
     }

@@ -1,6 +1,7 @@
 // Every raw kernel export against the float64 oracle, on sizes that are not multiples of the SIMD
-// width (scalar tails) and, for GEMM, on shapes around every tile (4x8), k-block (256) and
-// n-block (512) edge. Runs on the plain and on the relaxed (FMA) build.
+// width (scalar tails) and, for GEMM, on shapes around every edge of the build's blocking: the
+// tile (4x8 plain, 3x12 relaxed), the k-block, the m-block and the n-block, read from the module's
+// own GEMM_* exports. Runs on the plain and on the relaxed (FMA) build.
 import { describe, it, expect, beforeAll } from 'vitest';
 import type { Kernels } from '../src/index.js';
 import type { Block } from '../src/memory.js';
@@ -105,17 +106,35 @@ describe('gemm', () => {
     });
   }
 
-  // shapes straddling the k-block (256), the n-block (512) and the tile edges (4 rows, 8 cols)
-  const edges: Array<[number, number, number]> = [
-    [5, 9, 255], [4, 8, 256], [7, 3, 257], [3, 17, 511], [8, 8, 512], [9, 5, 513],
-    [3, 511, 17], [5, 512, 9], [4, 513, 33], [1, 513, 257], [7, 1025, 5],
-    [255, 9, 33], [256, 8, 5], [257, 7, 3],
-    [33, 130, 257], [130, 513, 257], [9, 513, 513], [513, 9, 513], [257, 255, 256], [255, 17, 511],
-  ];
+  // shapes straddling the k-block, the m-block, the n-block and the tile edges, for this build's
+  // blocking (read from the module, so a retuned constant is still tested at its edges)
+  const blocking = () => {
+    const e = k.exports as unknown as Record<string, WebAssembly.Global>;
+    const v = (n: string) => Number(e[n]!.value);
+    return { MR: v('GEMM_MR'), NR: v('GEMM_NR'), KC: v('GEMM_KC'), MC: v('GEMM_MC'), NC: v('GEMM_NC') };
+  };
+  const edgeShapes = (): Array<[number, number, number]> => {
+    const { MR, NR, KC, MC, NC } = blocking();
+    return [
+      [MR + 1, NR + 1, KC - 1], [MR, NR, KC], [2 * MR + 1, NR - 1, KC + 1], [MR - 1, 2 * NR + 1, 2 * KC - 1],
+      [2 * MR, 2 * NR, 2 * KC], [3 * MR - 1, NR - 3, 2 * KC + 1],
+      [MR - 1, NC - 1, 17], [MR + 1, NC, 9], [MR, NC + 1, 33], [1, NC + 1, KC + 1], [7, 2 * NC + 1, 5],
+      [MC - 1, 9, 33], [MC, NR, 5], [MC + 1, 7, 3], [2 * MC + MR + 1, NR + 5, KC + 3],
+      [33, 130, KC + 1], [MC + 3, NC + 1, 65], [9, NC + 1, KC + 1], [MC + 1, 9, KC + 1], [257, 255, KC], [255, 17, KC - 1],
+    ];
+  };
+  it('the blocking constants are what gemm.ts documents for this build', () => {
+    const b = blocking();
+    expect(b).toEqual(k.features.relaxedSimd
+      ? { MR: 3, NR: 12, KC: 512, MC: 96, NC: 1032 }
+      : { MR: 4, NR: 8, KC: 512, MC: 96, NC: 1032 });
+    expect(b.MC % b.MR).toBe(0);
+    expect(b.NC % b.NR).toBe(0);
+  });
   for (const product of PRODUCTS) {
     it(`${product}: shapes around the k-block, n-block and tile edges, all modes`, () => {
       let seed = 1000;
-      for (const [M, N, K] of edges) {
+      for (const [M, N, K] of edgeShapes()) {
         checkGemm(product, M, N, K, seed += 11).forEach((w, mode) => {
           expect(w, `${product} ${M}x${N}x${K} mode ${mode}`).toBeLessThanOrEqual(1);
         });
@@ -142,7 +161,7 @@ describe('gemm', () => {
 
   it('row strides larger than the row (a sub-matrix of a wider one) in A, B and C', () => {
     // C[:, 0:N] of a wider C (ldc = N + 3) = A[:, 0:K] (lda = K + 5) · B[0:K, 0:N] (ldb = N + 2)
-    for (const [M, N, K] of [[5, 9, 7], [4, 8, 257], [9, 17, 5]] as const) {
+    for (const [M, N, K] of [[5, 9, 7], [4, 8, 257], [9, 17, 5], [13, 25, 513]] as const) {
       const lda = K + 5, ldb = N + 2, ldc = N + 3;
       const aw = seeded(M * lda, 21), bw = seeded(K * ldb, 22), cw = seeded(M * ldc, 23);
       const A = put(k, aw), B = put(k, bw), C = put(k, cw);
