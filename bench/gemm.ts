@@ -5,10 +5,11 @@
 //   nt  C = A·Bᵀ   B stored N×K                 (input gradients)
 // Each timed repetition is followed by one peak-probe call, and the percentage of peak is the median
 // of the per-repetition ratios: a burst of other work on this shared machine then slows both sides.
+// The repetitions of every shape, product and build are taken in turns (ours.ts), so a busy spell
+// lands on all of them rather than on the few measured during it.
 import type { Kernels } from '../src/index.js';
 import { Block } from '../src/memory.js';
-import { median, timeSync, warmUp } from './timing.js';
-import type { Probe } from './peak.js';
+import { median, warmUp, type Timing } from './timing.js';
 import type { GemmResult, Product } from './results.js';
 
 export interface Shape { m: number; k: number; n: number }
@@ -69,18 +70,16 @@ export class GemmBench {
     for (const p of PRODUCTS) warmUp(this.call(s, p), ms);
   }
 
-  /** one shape and product; also returns the GFLOP/s of the probes run between repetitions */
-  measure(s: Shape, p: Product, o: GemmOptions, probe: Probe): { row: GemmResult; probes: number[] } {
+  /** the result row of one shape and product, from its repetitions' seconds per call and the probes after them */
+  row(s: Shape, p: Product, t: Timing, probes: readonly number[]): GemmResult {
     const flops = 2 * s.m * s.n * s.k;
-    const probes: number[] = [];
-    const t = timeSync(this.call(s, p), { repMs: o.repMs, reps: o.reps, warmupMs: o.warmupMs, afterRep: () => probes.push(probe.once()) });
+    this.call(s, p)(); // C holds whichever cell ran last: recompute this one for the spot check
     const rates = t.perCall.map((sec) => flops / sec / 1e9);
-    const row: GemmResult = {
+    return {
       ...s, product: p, gflops: flops / t.seconds / 1e9, best: Math.max(...rates),
       pctPeak: 100 * median(rates.map((r, i) => r / probes[i]!)), spread: t.spread,
       checkError: this.spotCheck(s, p),
     };
-    return { row, probes };
   }
 
   free(): void {

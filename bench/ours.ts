@@ -1,6 +1,7 @@
 // Everything measured on our kernels: peak, GEMM, W1 / W2 / W3 and W1 accuracy, for each build.
-// The builds take turns stage by stage (and shape by shape), so a busy spell on this shared machine
-// lands on both builds' numbers rather than on one of them.
+// The builds take turns stage by stage, and the GEMM repetitions of every shape, product and build
+// take turns one repetition at a time, so a busy spell on this shared machine lands on all the
+// numbers rather than on the few measured during it.
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -8,8 +9,9 @@ import type { Kernels } from '../src/index.js';
 import type { MnistSplit } from '../src/data/mnist.js';
 import { makeProbe, probeReps, summarisePeak } from './peak.js';
 import { GemmBench, PRODUCTS } from './gemm.js';
-import { fitEpochRate, linearRate, trainBatchRate, w1Accuracy, W1, W2 } from './workloads.js';
-import { median } from './timing.js';
+import { fitEpochRate, linearStepper, mlpStepper, ratesInTurns, w1Accuracy, W1, W2 } from './workloads.js';
+import { activate, tfjsLinearStepper, tfjsMlpStepper, type TfPeer } from './peers/tfjs.js';
+import { median, timeInTurns } from './timing.js';
 import { progress } from './progress.js';
 import type { Plan } from './plan.js';
 import { shapeName, type Build, type BuildResult, type GemmResult } from './results.js';
@@ -22,7 +24,12 @@ export function wasmSha256(build: Build): string {
   return createHash('sha256').update(bytes).digest('hex').slice(0, 16);
 }
 
-export async function measureOurs(kernels: Partial<Record<Build, Kernels>>, data: MnistSplit, plan: Plan): Promise<Partial<Record<Build, BuildResult>>> {
+/** the peer's W1 / W2 (samples/s) and W3 (steps/s), measured in turns with ours */
+export interface PeerWorkloads { w1?: number; w2?: number; w3?: number }
+
+/** Everything about our builds; W1-W3 in turns with `peer` (TF.js wasm) when given, whose rates land in `peerOut`. */
+export async function measureOurs(kernels: Partial<Record<Build, Kernels>>, data: MnistSplit, plan: Plan,
+  peer: TfPeer | null = null, peerOut: PeerWorkloads = {}): Promise<Partial<Record<Build, BuildResult>>> {
   const runs = (Object.entries(kernels) as [Build, Kernels][]).map(([build, k]) => ({
     build, k, peak: [] as number[], peakIters: 0, duringGemm: [] as number[], gemm: [] as GemmResult[],
   }));
@@ -40,29 +47,45 @@ export async function measureOurs(kernels: Partial<Record<Build, Kernels>>, data
   const probes = runs.map((r) => makeProbe(r.k, g.probeMs));
   try {
     benches.forEach((b) => b.warmUp(g.shapes[Math.min(1, g.shapes.length - 1)]!, 3 * g.warmupMs));
-    for (const s of g.shapes) {
-      for (const p of PRODUCTS) {
-        runs.forEach((r, i) => {
-          progress(`GEMM ${p} ${shapeName(s)}, ${r.build}`);
-          const { row, probes: adjacent } = benches[i]!.measure(s, p, g, probes[i]!);
-          r.gemm.push(row);
-          r.duringGemm.push(...adjacent);
-        });
-      }
-    }
+    // every (shape, product, build) cell, repetitions taken in turns
+    const cells = g.shapes.flatMap((s) => PRODUCTS.flatMap((p) => runs.map((_, i) => ({ s, p, i, probes: [] as number[] }))));
+    progress(`GEMM: ${cells.length} cells (shapes x products x builds), ${g.reps} rounds of one repetition each`);
+    const timings = timeInTurns(cells.map((c) => benches[c.i]!.call(c.s, c.p)), {
+      repMs: g.repMs, reps: g.reps, warmupMs: g.warmupMs,
+      afterRepOf: (j) => { const c = cells[j]!; c.probes.push(probes[c.i]!.once()); },
+    });
+    cells.forEach((c, j) => {
+      runs[c.i]!.gemm.push(benches[c.i]!.row(c.s, c.p, timings[j]!, c.probes));
+      runs[c.i]!.duringGemm.push(...c.probes);
+    });
   } finally {
     benches.forEach((b) => b.free());
   }
 
-  const w1 = new Map<Build, ReturnType<typeof trainBatchRate>>();
+  // W1, W2, W3: each build's repetitions in turns with the peer's (TF.js wasm, when it loaded)
+  const w1 = new Map<Build, { rate: number; spread: number }>();
+  const w2 = new Map<Build, { rate: number; spread: number }>();
+  const w3 = new Map<Build, { rate: number; spread: number }>();
+  const peerRates = peerOut;
+  const workloads = [
+    { name: 'W1 trainBatch', into: w1, ours: (k: Kernels) => mlpStepper(k, W1, data.train), o: plan.w1, peerKey: 'w1' as const,
+      peer: peer && (() => tfjsMlpStepper(peer, [784, ...W1.hidden, 10], W1.batch, data.train.x, data.train.y)) },
+    { name: 'W2 trainBatch', into: w2, ours: (k: Kernels) => mlpStepper(k, W2, data.train), o: plan.w2, peerKey: 'w2' as const,
+      peer: peer && (() => tfjsMlpStepper(peer, [784, ...W2.hidden, 10], W2.batch, data.train.x, data.train.y)) },
+    { name: 'W3 linear', into: w3, ours: (k: Kernels) => linearStepper(k), o: plan.w3, peerKey: 'w3' as const,
+      peer: peer && (() => tfjsLinearStepper(peer)) },
+  ];
+  if (peer) await activate(peer);
+  for (const w of workloads) {
+    progress(`${w.name}: ${runs.map((r) => r.build).join(', ')}${w.peer ? ' and TF.js wasm' : ''}, in turns`);
+    const steppers = [...runs.map((r) => w.ours(r.k)), ...(w.peer ? [w.peer()] : [])];
+    const rates = ratesInTurns(steppers, w.o);
+    runs.forEach((r, i) => w.into.set(r.build, rates[i]!));
+    if (w.peer) peerRates[w.peerKey] = rates[runs.length]!.rate;
+  }
   const fit = new Map<Build, Awaited<ReturnType<typeof fitEpochRate>>>();
-  const w2 = new Map<Build, ReturnType<typeof trainBatchRate>>();
-  const w3 = new Map<Build, ReturnType<typeof linearRate>>();
   const acc = new Map<Build, number>();
-  for (const r of runs) { progress(`W1 trainBatch, ${r.build}`); w1.set(r.build, trainBatchRate(r.k, W1, data.train, plan.w1)); }
   for (const r of runs) { progress(`W1 fit() epoch, ${r.build}`); fit.set(r.build, await fitEpochRate(r.k, data.train, plan.fitEpoch)); }
-  for (const r of runs) { progress(`W2 trainBatch, ${r.build}`); w2.set(r.build, trainBatchRate(r.k, W2, data.train, plan.w2)); }
-  for (const r of runs) { progress(`W3 linear, ${r.build}`); w3.set(r.build, linearRate(r.k, plan.w3)); }
   if (plan.accuracy) {
     for (const r of runs) { progress(`W1 accuracy, 5 epochs, ${r.build}`); acc.set(r.build, await w1Accuracy(r.k, data)); }
   }
@@ -74,8 +97,9 @@ export async function measureOurs(kernels: Partial<Record<Build, Kernels>>, data
       build: r.build, wasm: WASM_FILE[r.build], sha256: wasmSha256(r.build),
       peak: { ...summarisePeak(r.peak, r.peakIters), duringGemm: r.duringGemm.length ? median(r.duringGemm) : undefined },
       gemm: r.gemm,
-      w1: { samplesPerSec: a.samplesPerSec, spread: a.spread, fitEpochSamplesPerSec: f.samplesPerSec, fitSpread: f.spread },
-      w2: w2.get(r.build)!, w3: w3.get(r.build)!,
+      w1: { samplesPerSec: a.rate, spread: a.spread, fitEpochSamplesPerSec: f.samplesPerSec, fitSpread: f.spread },
+      w2: { samplesPerSec: w2.get(r.build)!.rate, spread: w2.get(r.build)!.spread },
+      w3: { stepsPerSec: w3.get(r.build)!.rate, spread: w3.get(r.build)!.spread },
       ...(acc.has(r.build) ? { accuracy: acc.get(r.build)! } : {}),
     };
   }

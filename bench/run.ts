@@ -8,7 +8,8 @@ import { loadKernels, type Kernels } from '../src/index.js';
 import { loadMnist } from '../src/data/mnist.js';
 import { parseOptions } from './options.js';
 import { FULL, QUICK } from './plan.js';
-import { measureOurs, WASM_FILE } from './ours.js';
+import { measureOurs, WASM_FILE, type PeerWorkloads } from './ours.js';
+import { loadTfjs, type TfPeer } from './peers/tfjs.js';
 import { measureTfjs } from './peers/tfjs-suite.js';
 import { runNumpy } from './peers/numpy.js';
 import { deriveRatios, deriveTargets, gitSource, loadAverage, machine, type Build, type Results } from './results.js';
@@ -44,13 +45,20 @@ for (const build of ['plain', 'relaxed'] as const satisfies readonly Build[]) {
     progress(`${build} build skipped: ${(e as Error).message}`);
   }
 }
-results.builds = await measureOurs(kernels, data, plan);
+// TF.js's wasm backend loads first: W1-W3 are timed in turns with it (ours.ts)
+let wasmPeer: TfPeer | { skipped: string } | null = null;
+if (opts.peers) {
+  progress('TF.js wasm: loading');
+  wasmPeer = await loadTfjs('wasm');
+}
+const peerWorkloads: PeerWorkloads = {};
+results.builds = await measureOurs(kernels, data, plan, wasmPeer && !('skipped' in wasmPeer) ? wasmPeer : null, peerWorkloads);
 const measured = (['relaxed', 'plain'] as const).find((b) => results.builds[b]);
 if (!measured) throw new Error('no build of the kernels could be loaded: run `npm run build:wasm`');
 results.headline = measured;
 
 if (opts.peers) {
-  const tfjsWasm = await measureTfjs('wasm', data, { ...plan.tfjs, accuracy: plan.accuracy });
+  const tfjsWasm = await measureTfjs('wasm', data, { ...plan.tfjs, accuracy: plan.accuracy, peer: wasmPeer ?? undefined, workloads: peerWorkloads });
   const tfjsCpu = plan.tfjs.backends.includes('cpu')
     ? await measureTfjs('cpu', data, { ...plan.tfjs, accuracy: false })
     : { skipped: 'not run' };

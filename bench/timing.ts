@@ -51,8 +51,8 @@ export function warmUp(body: () => void, ms: number): void {
   }
 }
 
-/** Times a synchronous body; see TimeOptions. */
-export function timeSync(body: () => void, o: TimeOptions): Timing {
+/** Warms a synchronous body up and sizes its repetitions: how many calls make one last about repMs. */
+export function prepareSync(body: () => void, o: Pick<TimeOptions, 'repMs' | 'warmupMs' | 'warmupCalls'>): number {
   const minCalls = Math.max(2, o.warmupCalls ?? 3);
   body(); // the first call sizes nothing: it pays for lazy compilation
   let calls = 0;
@@ -62,15 +62,42 @@ export function timeSync(body: () => void, o: TimeOptions): Timing {
     calls++;
   }
   const perCallMs = Math.max((performance.now() - w0) / calls, 1e-6);
-  const callsPerRep = Math.max(1, Math.round(o.repMs / perCallMs));
+  return Math.max(1, Math.round(o.repMs / perCallMs));
+}
+
+/** One timed repetition of `calls` calls: seconds per call. */
+export function timeRep(body: () => void, calls: number): number {
+  const t0 = performance.now();
+  for (let c = 0; c < calls; c++) body();
+  return (performance.now() - t0) / 1000 / calls;
+}
+
+/** Times a synchronous body; see TimeOptions. */
+export function timeSync(body: () => void, o: TimeOptions): Timing {
+  const callsPerRep = prepareSync(body, o);
   const perCall: number[] = [];
   for (let r = 0; r < o.reps; r++) {
-    const t0 = performance.now();
-    for (let c = 0; c < callsPerRep; c++) body();
-    perCall.push((performance.now() - t0) / 1000 / callsPerRep);
+    perCall.push(timeRep(body, callsPerRep));
     o.afterRep?.();
   }
   return summarise(perCall, callsPerRep);
+}
+
+/**
+ * Times several synchronous bodies in turns: after each body's warm-up, every round runs one
+ * repetition of each, so a busy spell on this shared machine lands on all of them alike instead of
+ * on whichever happened to be measured then. `afterRep(i)` runs (untimed) after body i's repetition.
+ */
+export function timeInTurns(bodies: readonly (() => void)[], o: TimeOptions & { afterRepOf?: (i: number) => void }): Timing[] {
+  const calls = bodies.map((b) => prepareSync(b, o));
+  const perCall: number[][] = bodies.map(() => []);
+  for (let r = 0; r < o.reps; r++) {
+    bodies.forEach((b, i) => {
+      perCall[i]!.push(timeRep(b, calls[i]!));
+      o.afterRepOf?.(i);
+    });
+  }
+  return perCall.map((pc, i) => summarise(pc, calls[i]!));
 }
 
 /** Times an asynchronous body (such as one fit() epoch), one await per call. */

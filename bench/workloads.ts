@@ -3,9 +3,11 @@
 //   W2  784-512 relu-512 relu-10 softmax, batch 256
 //   W3  the seed's linear regression: one weight, no bias, X=[1,2,3,4], y=2x, MSE, full batch
 // trainBatch runs over consecutive batches sliced before timing, so the timed loop allocates nothing.
+// W1, W2 and W3 are timed in turns with TF.js's wasm backend on the same workload (ratesInTurns).
 import { dense, SGD, type Kernels, type Sequential } from '../src/index.js';
 import type { Digits, MnistSplit } from '../src/data/mnist.js';
-import { timeAsync, timeSync, type TimeOptions } from './timing.js';
+import { timeAsync, timeInTurns, type TimeOptions } from './timing.js';
+import type { Stepper } from './peers/tfjs.js';
 
 const LR = 0.01;
 const MOMENTUM = 0.9;
@@ -28,20 +30,42 @@ function sliceBatches(d: Digits, batch: number): { x: Float32Array[]; y: Uint8Ar
   return { x, y };
 }
 
-/** samples/s of trainBatch on an MLP with these hidden relu layers */
-export function trainBatchRate(k: Kernels, w: { hidden: readonly number[]; batch: number }, train: Digits, o: TimeOptions): { samplesPerSec: number; spread: number } {
+/** trainBatch steps of an MLP with these hidden relu layers, over consecutive batches */
+export function mlpStepper(k: Kernels, w: { hidden: readonly number[]; batch: number }, train: Digits): Stepper {
   const model = mlp(k, w.hidden);
   const opt = new SGD({ learningRate: LR, momentum: MOMENTUM });
   const { x, y } = sliceBatches(train, w.batch);
   let i = 0;
-  try {
-    const t = timeSync(() => {
+  return {
+    step: () => {
       model.trainBatch(x[i]!, y[i]!, opt);
       i = i + 1 === x.length ? 0 : i + 1;
-    }, o);
-    return { samplesPerSec: w.batch / t.seconds, spread: t.spread };
+    },
+    perStep: w.batch,
+    dispose: () => model.dispose(),
+  };
+}
+
+/** trainBatch steps of the seed's one-weight linear regression, full batch */
+export function linearStepper(k: Kernels): Stepper {
+  const model = k.sequential({ inputSize: 1, layers: [dense(1, 'linear', { bias: false })], loss: 'mse', seed: SEED });
+  const opt = new SGD({ learningRate: LR, momentum: MOMENTUM });
+  const x = new Float32Array([1, 2, 3, 4]);
+  const y = new Float32Array([2, 4, 6, 8]);
+  return { step: () => { model.trainBatch(x, y, opt); }, perStep: 1, dispose: () => model.dispose() };
+}
+
+/**
+ * Units per second (samples, or steps for the founding example) of several steppers, repetitions
+ * taken in turns (timing.ts: timeInTurns): ours on each build and a peer's, so their ratio is not
+ * at the mercy of what else the machine was doing when each was measured.
+ */
+export function ratesInTurns(steppers: readonly Stepper[], o: TimeOptions): { rate: number; spread: number }[] {
+  try {
+    const t = timeInTurns(steppers.map((s) => s.step), o);
+    return t.map((ti, i) => ({ rate: steppers[i]!.perStep / ti.seconds, spread: ti.spread }));
   } finally {
-    model.dispose();
+    for (const s of steppers) s.dispose();
   }
 }
 
@@ -52,20 +76,6 @@ export async function fitEpochRate(k: Kernels, train: Digits, o: TimeOptions): P
   try {
     const t = await timeAsync(() => model.fit(train.x, train.y, { epochs: 1, batchSize: W1.batch, optimizer }), o);
     return { samplesPerSec: train.rows / t.seconds, spread: t.spread };
-  } finally {
-    model.dispose();
-  }
-}
-
-/** steps/s of the seed's one-weight linear regression, full batch */
-export function linearRate(k: Kernels, o: TimeOptions): { stepsPerSec: number; spread: number } {
-  const model = k.sequential({ inputSize: 1, layers: [dense(1, 'linear', { bias: false })], loss: 'mse', seed: SEED });
-  const opt = new SGD({ learningRate: LR, momentum: MOMENTUM });
-  const x = new Float32Array([1, 2, 3, 4]);
-  const y = new Float32Array([2, 4, 6, 8]);
-  try {
-    const t = timeSync(() => model.trainBatch(x, y, opt), o);
-    return { stepsPerSec: 1 / t.seconds, spread: t.spread };
   } finally {
     model.dispose();
   }

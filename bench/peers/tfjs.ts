@@ -195,52 +195,80 @@ function trainStep(tf: any, net: Mlp, opt: any, x: Float32Array, y: Float32Array
   return v;
 }
 
-/** Median training throughput (samples/s) of a `sizes` MLP with SGD momentum on consecutive batches. */
-export async function tfjsMlpSamplesPerSec(peer: TfPeer, sizes: number[], batch: number, x: Float32Array, labels: Uint8Array,
-  opts: { lr?: number; momentum?: number; steps?: number; reps?: number } = {}): Promise<number> {
-  await useBackend(peer);
+/** A training loop that bench/ can time in turns with ours: one call of `step` is one training step. */
+export interface Stepper {
+  step(): void;
+  /** samples per step (1 for the founding example, which counts steps) */
+  perStep: number;
+  dispose(): void;
+}
+
+/** SGD-momentum steps of a `sizes` MLP on consecutive batches (the backend must be active: see activate) */
+export function tfjsMlpStepper(peer: TfPeer, sizes: number[], batch: number, x: Float32Array, labels: Uint8Array,
+  opts: { lr?: number; momentum?: number } = {}): Stepper {
   const { tf } = peer;
   const nIn = sizes[0]!;
   const nOut = sizes[sizes.length - 1]!;
   const n = Math.floor(x.length / nIn);
   const batches = Math.floor(Math.min(n, labels.length) / batch);
-  if (batches < 1) throw new Error(`tfjsMlpSamplesPerSec: need at least ${batch} samples, got ${n}`);
+  if (batches < 1) throw new Error(`tfjsMlpStepper: need at least ${batch} samples, got ${n}`);
   const y = oneHot(labels, nOut);
   const net = makeMlp(tf, sizes, 42);
   const opt = tf.train.momentum(opts.lr ?? 0.01, opts.momentum ?? 0.9);
+  let i = 0;
+  return {
+    step: () => { trainStep(tf, net, opt, x, y, (i++ % batches) * batch, batch, nIn, nOut); },
+    perStep: batch,
+    dispose: () => { disposeOptimizer(opt); disposeMlp(net); },
+  };
+}
+
+/** Makes the peer's backend the active one before its steppers run. */
+export async function activate(peer: TfPeer): Promise<void> {
+  await useBackend(peer);
+}
+
+/** Median training throughput (samples/s) of a `sizes` MLP with SGD momentum on consecutive batches. */
+export async function tfjsMlpSamplesPerSec(peer: TfPeer, sizes: number[], batch: number, x: Float32Array, labels: Uint8Array,
+  opts: { lr?: number; momentum?: number; steps?: number; reps?: number } = {}): Promise<number> {
+  await useBackend(peer);
+  const s = tfjsMlpStepper(peer, sizes, batch, x, labels, opts);
   try {
-    const stepsPerSec = timeSteps(
-      (i) => trainStep(tf, net, opt, x, y, (i % batches) * batch, batch, nIn, nOut),
-      { steps: opts.steps, reps: opts.reps, minRepMs: 500, defaultReps: 5, warmup: 3 },
-    );
-    return stepsPerSec * batch;
+    return timeSteps(() => s.step(), { steps: opts.steps, reps: opts.reps, minRepMs: 500, defaultReps: 5, warmup: 3 }) * batch;
   } finally {
-    disposeOptimizer(opt);
-    disposeMlp(net);
+    s.dispose();
   }
 }
 
 // ---------- founding example ----------
 
-/** One weight, no bias, X=[1,2,3,4], y=2x, MSE, lr 0.01, momentum 0.9: median full-batch steps/s. */
-export async function tfjsLinearStepsPerSec(peer: TfPeer, opts: { steps?: number; reps?: number } = {}): Promise<number> {
-  await useBackend(peer);
+/** One weight, no bias, X=[1,2,3,4], y=2x, MSE, lr 0.01, momentum 0.9: full-batch steps. */
+export function tfjsLinearStepper(peer: TfPeer): Stepper {
   const { tf } = peer;
   const xs = tf.tensor1d([1, 2, 3, 4]);
   const ys = tf.tensor1d([2, 4, 6, 8]);
   const w = tf.tidy(() => tf.variable(tf.scalar(0)));
   const opt = tf.train.momentum(0.01, 0.9);
-  const step = () => {
-    const loss = opt.minimize(() => tf.losses.meanSquaredError(ys, tf.mul(w, xs)), true);
-    loss.dataSync();
-    loss.dispose();
+  return {
+    step: () => {
+      const loss = opt.minimize(() => tf.losses.meanSquaredError(ys, tf.mul(w, xs)), true);
+      loss.dataSync();
+      loss.dispose();
+    },
+    perStep: 1,
+    dispose: () => { disposeOptimizer(opt); for (const t of [xs, ys, w]) t.dispose(); },
   };
+}
+
+/** The founding example's median full-batch steps/s. */
+export async function tfjsLinearStepsPerSec(peer: TfPeer, opts: { steps?: number; reps?: number } = {}): Promise<number> {
+  await useBackend(peer);
+  const s = tfjsLinearStepper(peer);
   try {
     // Reps of at least 200 steps (and ~0.25 s) so per-rep timer noise stays small.
-    return timeSteps(step, { steps: opts.steps, reps: opts.reps, minSteps: 200, minRepMs: 250, defaultReps: 7, warmup: 20 });
+    return timeSteps(() => s.step(), { steps: opts.steps, reps: opts.reps, minSteps: 200, minRepMs: 250, defaultReps: 7, warmup: 20 });
   } finally {
-    disposeOptimizer(opt);
-    for (const t of [xs, ys, w]) t.dispose();
+    s.dispose();
   }
 }
 
