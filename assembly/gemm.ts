@@ -297,6 +297,13 @@ function edge_tile(kc: i32, pa: usize, pb: usize, c: usize, ldc: usize, mode: i3
   }
 }
 
+// For the bench, not the model: the build's microkernel alone, n times over the same kc-deep
+// panels (pa: kc*MR floats, pb: kc*NR floats, both small enough for L1) into one MRxNR tile at c.
+// How fast the GEMM would run if packing and cache misses cost nothing.
+export function gemm_microkernel_loop(n: i32, kc: i32, pa: usize, pb: usize, c: usize): void {
+  for (let i = 0; i < n; i++) microkernel(kc, pa, pb, c, NR, MODE_ZERO, 0, false);
+}
+
 // C (M x N, row stride ldc) = op(A) op(B) per `mode`; K == 0 gives the mode's starting value.
 export function gemm(transA: bool, transB: bool, M: i32, N: i32, K: i32,
                      a: usize, lda: i32, b: usize, ldb: i32, c: usize, ldc: i32,

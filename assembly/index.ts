@@ -1,6 +1,6 @@
 // The ABI: every export takes pointers (byte offsets into this module's memory), sizes and
 // scalars, and returns a number. Nothing here allocates; TypeScript plans all memory.
-export { gemm, gemm_scratch_bytes, MODE_ZERO, MODE_ACC, MODE_BIAS, GEMM_MR, GEMM_NR, GEMM_KC, GEMM_MC, GEMM_NC } from './gemm';
+export { gemm, gemm_scratch_bytes, MODE_ZERO, MODE_ACC, MODE_BIAS, GEMM_MR, GEMM_NR, GEMM_KC, GEMM_MC, GEMM_NC, gemm_microkernel_loop } from './gemm';
 export {
   relu_forward, relu_backward, sigmoid_forward, sigmoid_backward, tanh_forward, tanh_backward,
   copy_f32, softmax_forward, softmax_backward, column_sums,

@@ -9,6 +9,7 @@ import type { Kernels } from '../src/index.js';
 import type { MnistSplit } from '../src/data/mnist.js';
 import { makeProbe, probeReps, summarisePeak } from './peak.js';
 import { GemmBench, PRODUCTS } from './gemm.js';
+import { measureMicrokernel, type MicrokernelResult } from './microkernel.js';
 import { fitEpochRate, linearStepper, mlpStepper, ratesInTurns, w1Accuracy, W1, W2 } from './workloads.js';
 import { activate, tfjsLinearStepper, tfjsMlpStepper, type TfPeer } from './peers/tfjs.js';
 import { median, timeInTurns } from './timing.js';
@@ -40,6 +41,12 @@ export async function measureOurs(kernels: Partial<Record<Build, Kernels>>, data
     r.peakIters = probe.iters;
     r.peak = probeReps(probe, plan.peak.reps);
     progress(`  ${median(r.peak).toFixed(1)} GFLOP/s`);
+  }
+
+  const micro = new Map<Build, MicrokernelResult>();
+  for (const r of runs) {
+    progress(`GEMM microkernel alone, panels in L1, ${r.build}`);
+    micro.set(r.build, measureMicrokernel(r.k, makeProbe(r.k, plan.gemm.probeMs), { ...plan.peak, warmupMs: plan.gemm.warmupMs }));
   }
 
   const g = plan.gemm;
@@ -97,6 +104,7 @@ export async function measureOurs(kernels: Partial<Record<Build, Kernels>>, data
       build: r.build, wasm: WASM_FILE[r.build], sha256: wasmSha256(r.build),
       peak: { ...summarisePeak(r.peak, r.peakIters), duringGemm: r.duringGemm.length ? median(r.duringGemm) : undefined },
       gemm: r.gemm,
+      microkernel: micro.get(r.build)!,
       w1: { samplesPerSec: a.rate, spread: a.spread, fitEpochSamplesPerSec: f.samplesPerSec, fitSpread: f.spread },
       w2: { samplesPerSec: w2.get(r.build)!.rate, spread: w2.get(r.build)!.spread },
       w3: { stepsPerSec: w3.get(r.build)!.rate, spread: w3.get(r.build)!.spread },

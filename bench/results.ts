@@ -41,6 +41,8 @@ export interface BuildResult {
   /** the standalone probe (median of its repetitions); duringGemm: median of the probes run between GEMM repetitions */
   peak: { gflops: number; best: number; iters: number; reps: number; spread: number; duringGemm?: number };
   gemm: GemmResult[];
+  /** the microkernel alone on L1-resident panels (bench/microkernel.ts); absent in older results */
+  microkernel?: { tile: string; kc: number; gflops: number; pctPeak: number };
   w1: { samplesPerSec: number; spread: number; fitEpochSamplesPerSec: number; fitSpread: number };
   w2: { samplesPerSec: number; spread: number };
   w3: { stepsPerSec: number; spread: number };

@@ -43,6 +43,11 @@ export function gemmTable(r: Results): Table {
   const headers = ['M×K×N', 'product', ...bs.map((b) => `${b} GFLOP/s (% peak)`), ...cols.map((c) => c.label), ...(tfw ? [`${head} / TF.js wasm`] : [])];
   const rows: string[][] = [];
   rows.push(['peak probe', '12 mul-add chains', ...bs.map((b) => g1(r.builds[b]!.peak.gflops)), ...cols.map(() => ''), ...(tfw ? [''] : [])]);
+  if (bs.every((b) => r.builds[b]!.microkernel)) {
+    const mk = (b: Build) => r.builds[b]!.microkernel!;
+    rows.push(['microkernel', `alone, panels in L1 (${bs.map((b) => `${mk(b).tile} ${b}`).join(', ')}; k ${mk(bs[0]!).kc})`,
+      ...bs.map((b) => `${g1(mk(b).gflops)} (${mk(b).pctPeak.toFixed(0)}%)`), ...cols.map(() => ''), ...(tfw ? [''] : [])]);
+  }
   const first = r.builds[bs[0]!]!;
   for (const g of first.gemm) {
     const cells = bs.map((b) => {

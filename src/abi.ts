@@ -3,6 +3,8 @@ export interface KernelExports {
   memory: WebAssembly.Memory;
   heap_base(): number;
   gemm_scratch_bytes(): number;
+  /** bench only: the build's microkernel n times over kc-deep panels at pa, pb into one tile at c */
+  gemm_microkernel_loop(n: number, kc: number, pa: number, pb: number, c: number): void;
   gemm(transA: number, transB: number, M: number, N: number, K: number, a: number, lda: number, b: number, ldb: number,
        c: number, ldc: number, mode: number, bias: number, scratch: number, relu?: number): void;
   relu_forward(x: number, y: number, n: number): void;

@@ -123,6 +123,22 @@ describe('gemm', () => {
       [33, 130, KC + 1], [MC + 3, NC + 1, 65], [9, NC + 1, KC + 1], [MC + 1, 9, KC + 1], [257, 255, KC], [255, 17, KC - 1],
     ];
   };
+  it('gemm_microkernel_loop (the bench\'s diagnostic) computes one MRxNR tile from k-major panels', () => {
+    const { MR, NR } = blocking();
+    const kc = 37;
+    const a = seeded(kc * MR, 51), b = seeded(kc * NR, 52);
+    const A = put(k, a), B = put(k, b), C = guarded(MR * NR);
+    k.exports.gemm_microkernel_loop(3, kc, A.ptr, B.ptr, C.at);
+    const got = C.data();
+    for (let r = 0; r < MR; r++) for (let j = 0; j < NR; j++) {
+      let want = 0;
+      for (let q = 0; q < kc; q++) want += a[q * MR + r]! * b[q * NR + j]!;
+      expect(Math.abs(got[r * NR + j]! - want), `tile ${r},${j}`).toBeLessThanOrEqual(1e-5 * Math.sqrt(kc));
+    }
+    expect(C.guardsIntact()).toBe(true);
+    free(A, B, C.b);
+  });
+
   it('the blocking constants are what gemm.ts documents for this build', () => {
     const b = blocking();
     expect(b).toEqual(k.features.relaxedSimd
