@@ -1,6 +1,8 @@
 // The in-run peak: 12 independent accumulators c += x * y on registers, no memory traffic. As in a
 // GEMM microkernel, only the add (or the FMA) is on each chain, so this measures the engine's
 // multiply-add throughput: the best a GEMM kernel could reach here. The bench reports against it.
+// In the plain build binaryen folds the constant x * y, leaving 12 adds: the add pipes' ceiling,
+// which on this core (as many multiply pipes as add pipes) is also the ceiling of mul + add.
 import { madd } from './simd';
 
 // 96 flops per iteration (12 chains x 4 lanes x mul+add)

@@ -10,6 +10,7 @@ import type { MnistSplit } from '../src/data/mnist.js';
 import { makeProbe, probeReps, summarisePeak } from './peak.js';
 import { GemmBench, PRODUCTS } from './gemm.js';
 import { measureMicrokernel, type MicrokernelResult } from './microkernel.js';
+import { kernelCode, type KernelCode } from './kernel-code.js';
 import { fitEpochRate, linearStepper, mlpStepper, ratesInTurns, w1Accuracy, W1, W2 } from './workloads.js';
 import { activate, tfjsLinearStepper, tfjsMlpStepper, type TfPeer } from './peers/tfjs.js';
 import { median, timeInTurns } from './timing.js';
@@ -47,6 +48,11 @@ export async function measureOurs(kernels: Partial<Record<Build, Kernels>>, data
   for (const r of runs) {
     progress(`GEMM microkernel alone, panels in L1, ${r.build}`);
     micro.set(r.build, measureMicrokernel(r.k, makeProbe(r.k, plan.gemm.probeMs), { ...plan.peak, warmupMs: plan.gemm.warmupMs }));
+  }
+  const code = new Map<Build, KernelCode | { skipped: string }>();
+  for (const r of runs) {
+    progress(`GEMM microkernel's machine code (node --print-wasm-code), ${r.build}`);
+    code.set(r.build, kernelCode(WASM_FILE[r.build], r.build === 'relaxed'));
   }
 
   const g = plan.gemm;
@@ -105,6 +111,7 @@ export async function measureOurs(kernels: Partial<Record<Build, Kernels>>, data
       peak: { ...summarisePeak(r.peak, r.peakIters), duringGemm: r.duringGemm.length ? median(r.duringGemm) : undefined },
       gemm: r.gemm,
       microkernel: micro.get(r.build)!,
+      kernelCode: code.get(r.build)!,
       w1: { samplesPerSec: a.rate, spread: a.spread, fitEpochSamplesPerSec: f.samplesPerSec, fitSpread: f.spread },
       w2: { samplesPerSec: w2.get(r.build)!.rate, spread: w2.get(r.build)!.spread },
       w3: { stepsPerSec: w3.get(r.build)!.rate, spread: w3.get(r.build)!.spread },

@@ -48,6 +48,14 @@ export function gemmTable(r: Results): Table {
     rows.push(['microkernel', `alone, panels in L1 (${bs.map((b) => `${mk(b).tile} ${b}`).join(', ')}; k ${mk(bs[0]!).kc})`,
       ...bs.map((b) => `${g1(mk(b).gflops)} (${mk(b).pctPeak.toFixed(0)}%)`), ...cols.map(() => ''), ...(tfw ? [''] : [])]);
   }
+  if (bs.some((b) => r.builds[b]!.kernelCode)) {
+    const kc = (b: Build) => {
+      const c = r.builds[b]!.kernelCode;
+      if (!c || 'skipped' in c) return DASH;
+      return `${c.instructions} = ${c.arithmetic} + ${c.loads} + ${c.instructions - c.arithmetic - c.loads}`;
+    };
+    rows.push(['k step', 'x64 instructions in the loop = arithmetic + loads + other', ...bs.map(kc), ...cols.map(() => ''), ...(tfw ? [''] : [])]);
+  }
   const first = r.builds[bs[0]!]!;
   for (const g of first.gemm) {
     const cells = bs.map((b) => {
