@@ -6,7 +6,9 @@ import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
 export interface KernelCode {
-  /** instructions in one iteration (one k step) of the microkernel's loop, nops excluded */
+  /** k steps per iteration of the loop as compiled (newer V8s unroll small loops) */
+  stepsPerIteration: number;
+  /** instructions per k step (one iteration's, nops excluded, over stepsPerIteration) */
   instructions: number;
   /** vfmadd / vmulps / vaddps */
   arithmetic: number;
@@ -60,22 +62,35 @@ function innerLoop(f: Insn[]): Insn[] | null {
   return best;
 }
 
-export function kernelCode(wasmFile: string, relaxed: boolean): KernelCode | { skipped: string } {
+/** V8 before 11.4 (Node 20) runs relaxed SIMD only behind a flag; later ones reject the flag */
+function relaxedFlag(): string[] {
+  const [major, minor] = process.versions.v8.split('.').map(Number) as [number, number];
+  return major < 11 || (major === 11 && minor < 4) ? ['--experimental-wasm-relaxed-simd'] : [];
+}
+
+/** `arithPerStep`: the arithmetic instructions one k step needs (MR x NR/4 FMAs, or twice that as mul + add) */
+export function kernelCode(wasmFile: string, relaxed: boolean, arithPerStep: number): KernelCode | { skipped: string } {
   const wasm = fileURLToPath(new URL(`../${wasmFile}`, import.meta.url));
-  const flags = ['--print-wasm-code', '--no-liftoff', ...(relaxed ? ['--experimental-wasm-relaxed-simd'] : [])];
+  const flags = ['--print-wasm-code', '--no-liftoff', ...(relaxed ? relaxedFlag() : [])];
   const r = spawnSync(process.execPath, [...flags, '--input-type=module', '-e', DRIVER, wasm], { encoding: 'utf8', maxBuffer: 64 << 20 });
   if (r.status !== 0) return { skipped: `node --print-wasm-code failed: ${(r.stderr || '').trim().split('\n').pop()}` };
   for (const f of parse(r.stdout)) {
     const loop = innerLoop(f);
     if (!loop) continue;
     const body = loop.filter((x) => x.mnemonic !== 'nop');
-    const out: KernelCode = { instructions: body.length, arithmetic: 0, loads: 0, other: {} };
+    let arithmetic = 0, loads = 0;
+    const other: Record<string, number> = {};
     for (const x of body) {
-      if (ARITH.test(x.mnemonic)) out.arithmetic++;
-      else if (/^(vmovdqu|vmovups|vbroadcastss|vmovss)$/.test(x.mnemonic) && /^\S+\s+xmm\d+,\[/.test(x.text.replace(/^REX\.W\s+/, ''))) out.loads++;
-      else out.other[x.mnemonic] = (out.other[x.mnemonic] ?? 0) + 1;
+      if (ARITH.test(x.mnemonic)) arithmetic++;
+      else if (/^(vmovdqu|vmovups|vbroadcastss|vmovss)$/.test(x.mnemonic) && /^\S+\s+xmm\d+,\[/.test(x.text.replace(/^REX\.W\s+/, ''))) loads++;
+      else other[x.mnemonic] = (other[x.mnemonic] ?? 0) + 1;
     }
-    return out;
+    const steps = Math.max(1, Math.round(arithmetic / arithPerStep));
+    const per = (v: number) => Math.round((10 * v) / steps) / 10;
+    return {
+      stepsPerIteration: steps, instructions: per(body.length), arithmetic: per(arithmetic), loads: per(loads),
+      other: Object.fromEntries(Object.entries(other).map(([m, n]) => [m, per(n)])),
+    };
   }
   return { skipped: 'no loop with multiply-adds found in the printed code' };
 }

@@ -52,7 +52,9 @@ export async function measureOurs(kernels: Partial<Record<Build, Kernels>>, data
   const code = new Map<Build, KernelCode | { skipped: string }>();
   for (const r of runs) {
     progress(`GEMM microkernel's machine code (node --print-wasm-code), ${r.build}`);
-    code.set(r.build, kernelCode(WASM_FILE[r.build], r.build === 'relaxed'));
+    const mk = micro.get(r.build)!;
+    const [mr, nr] = mk.tile.split('x').map(Number) as [number, number];
+    code.set(r.build, kernelCode(WASM_FILE[r.build], r.build === 'relaxed', (r.build === 'relaxed' ? 1 : 2) * mr * (nr / 4)));
   }
 
   const g = plan.gemm;

@@ -44,7 +44,7 @@ export interface BuildResult {
   /** the microkernel alone on L1-resident panels (bench/microkernel.ts); absent in older results */
   microkernel?: { tile: string; kc: number; gflops: number; pctPeak: number };
   /** the microkernel loop's x64 instructions per k step, as V8 compiled it (bench/kernel-code.ts) */
-  kernelCode?: { instructions: number; arithmetic: number; loads: number; other: Record<string, number> } | { skipped: string };
+  kernelCode?: { stepsPerIteration: number; instructions: number; arithmetic: number; loads: number; other: Record<string, number> } | { skipped: string };
   w1: { samplesPerSec: number; spread: number; fitEpochSamplesPerSec: number; fitSpread: number };
   w2: { samplesPerSec: number; spread: number };
   w3: { stepsPerSec: number; spread: number };

@@ -52,9 +52,10 @@ export function gemmTable(r: Results): Table {
     const kc = (b: Build) => {
       const c = r.builds[b]!.kernelCode;
       if (!c || 'skipped' in c) return DASH;
-      return `${c.instructions} = ${c.arithmetic} + ${c.loads} + ${c.instructions - c.arithmetic - c.loads}`;
+      const other = Math.round(10 * (c.instructions - c.arithmetic - c.loads)) / 10;
+      return `${c.instructions} = ${c.arithmetic} + ${c.loads} + ${other}`;
     };
-    rows.push(['k step', 'x64 instructions in the loop = arithmetic + loads + other', ...bs.map(kc), ...cols.map(() => ''), ...(tfw ? [''] : [])]);
+    rows.push(['k step', 'x64 instructions per k = arithmetic + loads + other', ...bs.map(kc), ...cols.map(() => ''), ...(tfw ? [''] : [])]);
   }
   const first = r.builds[bs[0]!]!;
   for (const g of first.gemm) {
