@@ -42,7 +42,11 @@ const MR = GEMM_MR, NR = GEMM_NR, KC = GEMM_KC, MC = GEMM_MC, NC = GEMM_NC;
 
 const A_STEP: usize = <usize>MR << 2; // bytes of packed A per k
 const B_STEP: usize = <usize>NR << 2; // bytes of packed B per k
-const PACK_B_BYTES: usize = <usize>KC * NC * 4;
+// B panels are kc*NR*4 bytes: 24 KiB or 16 KiB at kc = 512, a multiple of 4 KiB, so the k-th rows
+// of all panels would share one L1 set and the row-by-row packer's stores would evict each other.
+// One cache line of padding between panels spreads them over the sets (+1-4%, paired runs).
+const PANEL_PAD: usize = 64;
+const PACK_B_BYTES: usize = <usize>KC * NC * 4 + <usize>(NC / NR) * PANEL_PAD;
 const PACK_A_BYTES: usize = <usize>KC * MC * 4;
 const TILE_BYTES: usize = <usize>(MR * NR) << 2;
 
@@ -210,10 +214,10 @@ function pack_a(transA: bool, a: usize, lda: i32, i0: i32, k0: i32, mc: i32, kc:
 }
 
 // Pack rows [k0, k0+kc) x cols [j0, j0+nc) of op(B) into panels of NR columns (zero-padded),
-// panel p at pb + p*kc*B_STEP, each k a row of NR.
+// panel p at pb + p*(kc*B_STEP + PANEL_PAD), each k a row of NR.
 // transB: B is stored N x K (ldb = its row length), so op(B)(k, j) = B[j*ldb + k].
 function pack_b(transB: bool, b: usize, ldb: i32, k0: i32, j0: i32, kc: i32, nc: i32, pb: usize): void {
-  const panelBytes = <usize>kc * B_STEP;
+  const panelBytes = <usize>kc * B_STEP + PANEL_PAD;
   if (!transB) {
     // B is K x N row-major: walk it row by row (sequential reads), dealing each row's NR-column
     // pieces out to the panels
@@ -331,7 +335,7 @@ export function gemm(transA: bool, transB: bool, M: i32, N: i32, K: i32,
       pack_b(transB, b, ldb, pc, jc, kc, nc, pb);
       const m0 = pc == 0 ? mode : MODE_ACC;
       const last = relu && pc + kc >= K; // the epilogue runs once, on the final k-block
-      const bPanel = <usize>kc * B_STEP, aPanel = <usize>kc * A_STEP;
+      const bPanel = <usize>kc * B_STEP + PANEL_PAD, aPanel = <usize>kc * A_STEP;
       for (let ic = 0; ic < M; ic += MC) {
         const mc = min(MC, M - ic);
         pack_a(transA, a, lda, ic, pc, mc, kc, pa);
