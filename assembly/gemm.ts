@@ -34,7 +34,7 @@ export const GEMM_NR: i32 = ASC_FEATURE_RELAXED_SIMD ? 12 : 8; // columns of a t
 // Blocking (BLIS order): a KCxNC block of B is packed once per k-block, and each KCxNR
 // micro-panel of it (16-24 KiB) stays in L1 while the kernel sweeps an MCxKC block of A
 // (192 KiB, in L2) past it, MR rows at a time: A streams in at MR*4 bytes per k, B is read from
-// L1. KC = 512 halves the per-call cost of 256 (+2-5% on the bench's shapes, paired runs).
+// L1. KC = 512 halves the per-call cost of 256 and still leaves the micro-panel in L1.
 export const GEMM_KC: i32 = 512;
 export const GEMM_MC: i32 = 96;  // a multiple of 3 and 4
 export const GEMM_NC: i32 = 1032; // a multiple of 8 and 12: N up to 1032 packs B once per k-block
@@ -44,7 +44,8 @@ const A_STEP: usize = <usize>MR << 2; // bytes of packed A per k
 const B_STEP: usize = <usize>NR << 2; // bytes of packed B per k
 // B panels are kc*NR*4 bytes: 24 KiB or 16 KiB at kc = 512, a multiple of 4 KiB, so the k-th rows
 // of all panels would share one L1 set and the row-by-row packer's stores would evict each other.
-// One cache line of padding between panels spreads them over the sets (+1-4%, paired runs).
+// One cache line of padding between panels spreads them over the sets (+1-4% on the 256-row
+// shapes, +-1% on the larger ones, paired runs in alternating order).
 const PANEL_PAD: usize = 64;
 const PACK_B_BYTES: usize = <usize>KC * NC * 4 + <usize>(NC / NR) * PANEL_PAD;
 const PACK_A_BYTES: usize = <usize>KC * MC * 4;
@@ -55,8 +56,8 @@ export function gemm_scratch_bytes(): usize {
 }
 
 // The plain build's microkernel: a 4x8 tile of C from a packed A panel (kc x 4, k-major) and a
-// packed B panel (kc x 8, k-major). Each A value is a broadcast load (one vbroadcastss with a
-// folded offset), and the loop runs on two pointers with no other address arithmetic.
+// packed B panel (kc x 8, k-major). Each A value is a broadcast load (vbroadcastss; V8 11.3 adds a
+// lea for each nonzero offset, V8 13 hoists those), and the loop runs on two pointers.
 // mode MODE_BIAS reads 8 bias values at `bias`; relu clamps the tile at 0 as it is stored.
 function gemm_packed_4x8(kc: i32, pa: usize, pb: usize, c: usize, ldc: usize, mode: i32, bias: usize, relu: bool): void {
   const ldcb = ldc << 2;
