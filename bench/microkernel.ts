@@ -4,7 +4,7 @@
 // between the probe and the GEMM splits into "the kernel's own instruction stream" and "the rest".
 import type { Kernels } from '../src/index.js';
 import { Block } from '../src/memory.js';
-import { median, prepareSync, timeRep } from './timing.js';
+import { median, timeInTurns } from './timing.js';
 import type { Probe } from './peak.js';
 
 const KC = 256; // panels of 256 x MR and 256 x NR floats: 12-16 KiB in all, well inside a 32 KiB L1
@@ -22,13 +22,10 @@ export function measureMicrokernel(k: Kernels, probe: Probe, o: { repMs: number;
     const calls = 64;
     const body = () => e.gemm_microkernel_loop(calls, KC, pa.ptr, pb.ptr, c.ptr);
     const flopsPerBody = 2 * mr * nr * KC * calls;
-    const n = prepareSync(body, o);
-    const rates: number[] = [], ratios: number[] = [];
-    for (let r = 0; r < o.reps; r++) {
-      const g = flopsPerBody / timeRep(body, n) / 1e9;
-      rates.push(g);
-      ratios.push(g / probe.once());
-    }
+    const probes: number[] = [];
+    const [t] = timeInTurns([body], { ...o, afterRep: () => probes.push(probe.once()) });
+    const rates = t!.perCall.map((sec) => flopsPerBody / sec / 1e9);
+    const ratios = rates.map((g, i) => g / probes[i]!);
     return { tile: `${mr}x${nr}`, kc: KC, gflops: median(rates), pctPeak: 100 * median(ratios) };
   } finally {
     pa.free(); pb.free(); c.free();

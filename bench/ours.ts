@@ -12,7 +12,7 @@ import { GemmBench, PRODUCTS } from './gemm.js';
 import { measureMicrokernel, type MicrokernelResult } from './microkernel.js';
 import { kernelCode, type KernelCode } from './kernel-code.js';
 import { fitEpochRate, linearStepper, mlpStepper, ratesInTurns, w1Accuracy, W1, W2 } from './workloads.js';
-import { activate, tfjsLinearStepper, tfjsMlpStepper, type TfPeer } from './peers/tfjs.js';
+import { tfjsLinearStepper, tfjsMlpStepper, useBackend, type TfPeer } from './peers/tfjs.js';
 import { median, timeInTurns } from './timing.js';
 import { progress } from './progress.js';
 import type { Plan } from './plan.js';
@@ -67,7 +67,7 @@ export async function measureOurs(kernels: Partial<Record<Build, Kernels>>, data
     progress(`GEMM: ${cells.length} cells (shapes x products x builds), ${g.reps} rounds of one repetition each`);
     const timings = timeInTurns(cells.map((c) => benches[c.i]!.call(c.s, c.p)), {
       repMs: g.repMs, reps: g.reps, warmupMs: g.warmupMs,
-      afterRepOf: (j) => { const c = cells[j]!; c.probes.push(probes[c.i]!.once()); },
+      afterRep: (j) => { const c = cells[j]!; c.probes.push(probes[c.i]!.once()); },
     });
     cells.forEach((c, j) => {
       runs[c.i]!.gemm.push(benches[c.i]!.row(c.s, c.p, timings[j]!, c.probes));
@@ -89,7 +89,7 @@ export async function measureOurs(kernels: Partial<Record<Build, Kernels>>, data
     { name: 'W3 linear', into: w3, ours: (k: Kernels) => linearStepper(k), o: plan.w3, peerKey: 'w3' as const,
       peer: peer && (() => tfjsLinearStepper(peer)) },
   ];
-  if (peer) await activate(peer);
+  if (peer) await useBackend(peer);
   for (const w of workloads) {
     progress(`${w.name}: ${runs.map((r) => r.build).join(', ')}${w.peer ? ' and TF.js wasm' : ''}, in turns`);
     let rates: { rate: number; spread: number }[] | null = null;

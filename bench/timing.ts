@@ -12,8 +12,8 @@ export interface TimeOptions {
   warmupMs: number;
   /** warm-up calls at least (the first calls also pay for allocation and compilation) */
   warmupCalls?: number;
-  /** runs after each timed repetition, untimed (gemm.ts probes the peak there) */
-  afterRep?: () => void;
+  /** runs after each timed repetition (of body i, in timeInTurns), untimed: ours.ts probes the peak there */
+  afterRep?: (i: number) => void;
 }
 
 export interface Timing {
@@ -52,7 +52,7 @@ export function warmUp(body: () => void, ms: number): void {
 }
 
 /** Warms a synchronous body up and sizes its repetitions: how many calls make one last about repMs. */
-export function prepareSync(body: () => void, o: Pick<TimeOptions, 'repMs' | 'warmupMs' | 'warmupCalls'>): number {
+function prepareSync(body: () => void, o: Pick<TimeOptions, 'repMs' | 'warmupMs' | 'warmupCalls'>): number {
   const minCalls = Math.max(2, o.warmupCalls ?? 3);
   body(); // the first call sizes nothing: it pays for lazy compilation
   let calls = 0;
@@ -66,21 +66,10 @@ export function prepareSync(body: () => void, o: Pick<TimeOptions, 'repMs' | 'wa
 }
 
 /** One timed repetition of `calls` calls: seconds per call. */
-export function timeRep(body: () => void, calls: number): number {
+function timeRep(body: () => void, calls: number): number {
   const t0 = performance.now();
   for (let c = 0; c < calls; c++) body();
   return (performance.now() - t0) / 1000 / calls;
-}
-
-/** Times a synchronous body; see TimeOptions. */
-export function timeSync(body: () => void, o: TimeOptions): Timing {
-  const callsPerRep = prepareSync(body, o);
-  const perCall: number[] = [];
-  for (let r = 0; r < o.reps; r++) {
-    perCall.push(timeRep(body, callsPerRep));
-    o.afterRep?.();
-  }
-  return summarise(perCall, callsPerRep);
 }
 
 /**
@@ -88,13 +77,13 @@ export function timeSync(body: () => void, o: TimeOptions): Timing {
  * repetition of each, so a busy spell on this shared machine lands on all of them alike instead of
  * on whichever happened to be measured then. `afterRep(i)` runs (untimed) after body i's repetition.
  */
-export function timeInTurns(bodies: readonly (() => void)[], o: TimeOptions & { afterRepOf?: (i: number) => void }): Timing[] {
+export function timeInTurns(bodies: readonly (() => void)[], o: TimeOptions): Timing[] {
   const calls = bodies.map((b) => prepareSync(b, o));
   const perCall: number[][] = bodies.map(() => []);
   for (let r = 0; r < o.reps; r++) {
     bodies.forEach((b, i) => {
       perCall[i]!.push(timeRep(b, calls[i]!));
-      o.afterRepOf?.(i);
+      o.afterRep?.(i);
     });
   }
   return perCall.map((pc, i) => summarise(pc, calls[i]!));

@@ -88,7 +88,7 @@ export async function loadTfjs(backend: TfBackend): Promise<TfPeer | { skipped: 
 }
 
 /** Makes the peer's backend the active one (another peer may have switched the singleton since). */
-async function useBackend(peer: TfPeer): Promise<void> {
+export async function useBackend(peer: TfPeer): Promise<void> {
   if (peer.tf.getBackend() !== peer.backend) {
     await peer.tf.setBackend(peer.backend);
     await peer.tf.ready();
@@ -203,7 +203,7 @@ export interface Stepper {
   dispose(): void;
 }
 
-/** SGD-momentum steps of a `sizes` MLP on consecutive batches (the backend must be active: see activate) */
+/** SGD-momentum steps of a `sizes` MLP on consecutive batches (the backend must be active: see useBackend) */
 export function tfjsMlpStepper(peer: TfPeer, sizes: number[], batch: number, x: Float32Array, labels: Uint8Array,
   opts: { lr?: number; momentum?: number } = {}): Stepper {
   const { tf } = peer;
@@ -221,11 +221,6 @@ export function tfjsMlpStepper(peer: TfPeer, sizes: number[], batch: number, x: 
     perStep: batch,
     dispose: () => { disposeOptimizer(opt); disposeMlp(net); },
   };
-}
-
-/** Makes the peer's backend the active one before its steppers run. */
-export async function activate(peer: TfPeer): Promise<void> {
-  await useBackend(peer);
 }
 
 /** Median training throughput (samples/s) of a `sizes` MLP with SGD momentum on consecutive batches. */
