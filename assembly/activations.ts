@@ -54,14 +54,16 @@ export function sigmoid_backward(y: usize, dy: usize, dz: usize, n: i32): void {
   p = madd(p, x2, f32x4.splat(-1.0 / 3.0));
   return madd(f32x4.mul(p, x2), x, x);
 }
+// Both forms run on |x| and take x's sign bit last, so tanh is exactly odd, tanh(-0) = -0 included
+// (x + x * (p x^2) on x = -0 would give +0, since p < 0).
 // @ts-ignore: decorator
 @inline function tanh4(v: v128): v128 {
   const one = f32x4.splat(1);
   const a = f32x4.abs(v);
   const t = exp4(f32x4.mul(a, f32x4.splat(-2)));
   const m = f32x4.div(f32x4.sub(one, t), f32x4.add(one, t));
-  const big = v128.or(m, v128.and(v, i32x4.splat(0x80000000)));
-  return v128.bitselect(tanh_small(v), big, f32x4.lt(a, f32x4.splat(0.3)));
+  const mag = v128.bitselect(tanh_small(a), m, f32x4.lt(a, f32x4.splat(0.3)));
+  return v128.or(mag, v128.and(v, i32x4.splat(0x80000000)));
 }
 export function tanh_forward(x: usize, y: usize, n: i32): void {
   let i = 0;
@@ -84,11 +86,6 @@ export function tanh_backward(y: usize, dy: usize, dz: usize, n: i32): void {
     v128.store(dz + o, f32x4.mul(v128.load(dy + o), f32x4.sub(one, f32x4.mul(v, v))));
   }
   for (; i < n; i++) { const o = <usize>i << 2; const v = load<f32>(y + o); store<f32>(dz + o, load<f32>(dy + o) * (1 - v * v)); }
-}
-
-// linear (identity): forward and backward are a copy (none when in place)
-export function copy_f32(x: usize, y: usize, n: i32): void {
-  if (x != y) memory.copy(y, x, <usize>n << 2);
 }
 
 // Row-wise softmax; subtracts the row max so exp never overflows.

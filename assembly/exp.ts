@@ -1,6 +1,8 @@
 // exp on four lanes: Cody-Waite range reduction x = n*ln2 + r, a degree-6 polynomial for e^r
-// on |r| <= ln2/2, and 2^n built in the exponent bits. Max relative error ~2 ulp over the
-// clamped range; inputs are clamped to [-87.3, 88] so 2^n stays a normal float (no inf/NaN from large |x|).
+// on |r| <= ln2/2, and 2^n built in the exponent bits. Within 1 ulp of the correctly rounded e^x
+// over the clamped range, on both builds (measured by test/exp.test.ts). Inputs are clamped to
+// [-87.33654, 88] so 2^n stays a normal float: larger x give e^88 (~1.65e38, never inf), smaller
+// x give e^-87.33654 (~2^-126, never 0 or a subnormal); NaN stays NaN.
 import { madd } from './simd';
 
 // @ts-ignore: decorator

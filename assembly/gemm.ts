@@ -1,9 +1,12 @@
-// f32 GEMM for the three products a dense layer needs:
-//   gemm_nn: C = A·B    (forward:        Y  = X·W)
-//   gemm_tn: C = Aᵀ·B   (weight grads:   dW = Xᵀ·dY)
-//   gemm_nt: C = A·Bᵀ   (input grads:    dX = dY·Wᵀ)
-// All three pack their operands into the same panel layout, so one register-tiled microkernel
-// serves them and the transposed products run as fast as the plain one.
+// f32 GEMM for the three products a dense layer needs, all through one entry,
+// gemm(transA, transB, M, N, K, a, lda, b, ldb, c, ldc, mode, bias, scratch, relu):
+//   transA 0, transB 0: C = A·B    (forward:        Y  = X·W)
+//   transA 1, transB 0: C = Aᵀ·B   (weight grads:   dW = Xᵀ·dY)
+//   transA 0, transB 1: C = A·Bᵀ   (input grads:    dX = dY·Wᵀ)
+// pack_a and pack_b copy blocks of either operand, transposed or not, into the same k-major panel
+// layout, so one register-tiled microkernel per build (gemm_packed_4x8 or gemm_packed_3x12, picked
+// at compile time by `microkernel`) serves all three, and the transposed products run as fast as
+// the plain one. Tiles cut by the edges of C run through edge_tile.
 //
 // The tile is chosen per build, by what V8 (x64, 15 allocatable SIMD registers) can keep in
 // registers once it has moved every load of a k step ahead of the arithmetic:
@@ -302,7 +305,7 @@ function edge_tile(kc: i32, pa: usize, pb: usize, c: usize, ldc: usize, mode: i3
   }
 }
 
-// For the bench, not the model: the build's microkernel alone, n times over the same kc-deep
+// For the bench, not the model (exported by bench.ts only): the build's microkernel alone, n times over the same kc-deep
 // panels (pa: kc*MR floats, pb: kc*NR floats, both small enough for L1) into one MRxNR tile at c.
 // How fast the GEMM would run if packing and cache misses cost nothing.
 export function gemm_microkernel_loop(n: i32, kc: i32, pa: usize, pb: usize, c: usize): void {

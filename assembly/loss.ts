@@ -1,6 +1,7 @@
 // Losses: each returns the mean loss (f64) and writes the gradient w.r.t. its input.
 // Labels come either as integer class ids (i32, one per row) or as float targets (rows x cols).
 import { row_max, exp_shifted, scale_row } from './activations';
+import { madd } from './simd';
 
 // Softmax + categorical cross-entropy, fused: loss_r = logsumexp(z_r) - <t_r, z_r> / sum(t_r)·sum(t_r),
 // dlogits = (softmax(z) * sum(t) - t) / rows. `dz` may alias `z`. Writes the number of rows whose
@@ -48,7 +49,8 @@ export function softmax_cross_entropy(z: usize, rows: i32, cols: i32, labels: us
 }
 
 // Cross-entropy on probabilities that are already normalised (a last layer other than softmax):
-// loss = mean_r -sum_j t_rj log p_rj, dp = -t / (p rows). p is clamped at 1e-7 so log stays finite.
+// loss = mean_r -sum_j t_rj log max(p_rj, 1e-7), the clamp keeping log finite. dp is that loss's
+// own derivative: -t / (p rows) where p >= 1e-7, and 0 where the clamp holds the loss constant.
 export function cross_entropy(p: usize, rows: i32, cols: i32, labels: usize, indices: bool,
                               dp: usize, correct: usize): f64 {
   let total: f64 = 0;
@@ -65,9 +67,11 @@ export function cross_entropy(p: usize, rows: i32, cols: i32, labels: usize, ind
     for (let j = 0; j < cols; j++) {
       const q = <usize>j << 2;
       const t: f32 = indices ? (j == target ? 1 : 0) : load<f32>(labels + o + q);
-      const pv = Mathf.max(load<f32>(pr + q), eps);
+      const pj = load<f32>(pr + q);
+      const pv = Mathf.max(pj, eps);
       if (t != 0) total -= <f64>t * Math.log(<f64>pv);
-      store<f32>(dr + q, <f32>(-<f64>t / <f64>pv * inv));
+      // `pj < eps` is false for NaN, so a NaN probability still reaches the gradient
+      store<f32>(dr + q, pj < eps ? 0 : <f32>(-<f64>t / <f64>pv * inv));
     }
     if (arg == target) hits++;
   }
@@ -79,21 +83,26 @@ export function cross_entropy(p: usize, rows: i32, cols: i32, labels: usize, ind
 export function mean_squared_error(y: usize, t: usize, n: i32, dy: usize): f64 {
   let total: f64 = 0;
   const s = f32x4.splat(<f32>(2.0 / <f64>n));
-  let acc = f32x4.splat(0);
-  let i = 0;
-  for (; i + 4 <= n; i += 4) {
-    const q = <usize>i << 2;
-    const d = f32x4.sub(v128.load(y + q), v128.load(t + q));
-    acc = f32x4.add(acc, f32x4.mul(d, d));
-    v128.store(dy + q, f32x4.mul(d, s));
-  }
-  total = <f64>f32x4.extract_lane(acc, 0) + <f64>f32x4.extract_lane(acc, 1) + <f64>f32x4.extract_lane(acc, 2) + <f64>f32x4.extract_lane(acc, 3);
   const ss: f32 = <f32>(2.0 / <f64>n);
-  for (; i < n; i++) {
-    const q = <usize>i << 2;
-    const d = load<f32>(y + q) - load<f32>(t + q);
-    total += <f64>d * <f64>d;
-    store<f32>(dy + q, d * ss);
+  let i = 0;
+  while (i < n) {
+    // f32x4 partial sums over chunks of 1024 (as sum_squares), added in f64: one accumulator over a
+    // large output would end where a float32 ulp swallows the small terms, and the mean would drift
+    const end = min(n, i + 1024);
+    let acc = f32x4.splat(0);
+    for (; i + 4 <= end; i += 4) {
+      const q = <usize>i << 2;
+      const d = f32x4.sub(v128.load(y + q), v128.load(t + q));
+      acc = madd(d, d, acc);
+      v128.store(dy + q, f32x4.mul(d, s));
+    }
+    total += <f64>f32x4.extract_lane(acc, 0) + <f64>f32x4.extract_lane(acc, 1) + <f64>f32x4.extract_lane(acc, 2) + <f64>f32x4.extract_lane(acc, 3);
+    for (; i < end; i++) {
+      const q = <usize>i << 2;
+      const d = load<f32>(y + q) - load<f32>(t + q);
+      total += <f64>d * <f64>d;
+      store<f32>(dy + q, d * ss);
+    }
   }
   return total / <f64>n;
 }

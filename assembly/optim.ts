@@ -179,7 +179,8 @@ export function adam(w: usize, m: usize, v: usize, g: usize, n: i32, lr: f32, b1
                 : adam_loop(false, w, m, v, g, n, lr, b1, b2, eps, wd, bc1, bc2, gscale, clip);
 }
 
-// The three rules of the founding document, as the general kernel with nothing else switched on.
+// The three rules of the founding document, as the general kernel with nothing else switched on:
+// exported by bench.ts only, for the kernel tests that check sgd_seed's plain settings against the oracle.
 export function sgd_plain(w: usize, g: usize, n: i32, lr: f32): void {
   sgd_seed(w, 0, g, n, lr, 0, false, 0, 0, 1, Infinity, true);
 }

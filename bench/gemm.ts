@@ -8,7 +8,7 @@
 // The repetitions of every shape, product and build are taken in turns (ours.ts), so a busy spell
 // lands on all of them rather than on the few measured during it.
 import type { Kernels } from '../src/index.js';
-import { Block } from '../src/memory.js';
+import { Block } from '../src/runtime/memory.js';
 import { median, warmUp, type Timing } from './timing.js';
 import type { GemmResult, Product } from './results.js';
 

@@ -2,8 +2,8 @@
 // GEMM could reach on this engine if packing and cache misses cost nothing. Reported beside the
 // peak probe, as GFLOP/s and as a % of the probe run right after each repetition, so the gap
 // between the probe and the GEMM splits into "the kernel's own instruction stream" and "the rest".
-import type { Kernels } from '../src/index.js';
-import { Block } from '../src/memory.js';
+import type { BenchKernels } from './bench-kernels.js';
+import { Block } from '../src/runtime/memory.js';
 import { median, timeInTurns } from './timing.js';
 import type { Probe } from './peak.js';
 
@@ -11,7 +11,7 @@ const KC = 256; // panels of 256 x MR and 256 x NR floats: 12-16 KiB in all, wel
 
 export interface MicrokernelResult { tile: string; kc: number; gflops: number; pctPeak: number }
 
-export function measureMicrokernel(k: Kernels, probe: Probe, o: { repMs: number; reps: number; warmupMs: number }): MicrokernelResult {
+export function measureMicrokernel(k: BenchKernels, probe: Probe, o: { repMs: number; reps: number; warmupMs: number }): MicrokernelResult {
   const e = k.exports;
   const blocking = e as unknown as Record<'GEMM_MR' | 'GEMM_NR', WebAssembly.Global>;
   const mr = Number(blocking.GEMM_MR.value), nr = Number(blocking.GEMM_NR.value);

@@ -4,7 +4,7 @@ import { parseArgs } from 'node:util';
 export interface BenchOptions {
   /** fewer reps, fewer shapes, no accuracy runs, TF.js wasm only: a smoke check in about 30 s */
   quick: boolean;
-  /** ours only */
+  /** ours only (no TF.js, ConvNetJS or numpy) */
   peers: boolean;
   /** regenerate the README's performance section (on by default for full runs) */
   readme: boolean;
@@ -14,7 +14,7 @@ export interface BenchOptions {
 
 const USAGE = `npm run bench [-- --quick] [-- --no-peers] [-- --no-readme]
   --quick      fewer reps and shapes, no accuracy runs, TF.js wasm only (about 30 s)
-  --no-peers   skip TF.js and numpy
+  --no-peers   skip TF.js, ConvNetJS and numpy
   --no-readme  do not rewrite README.md (a --quick run never does)`;
 
 export function parseOptions(argv: string[]): BenchOptions {

@@ -6,6 +6,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { Kernels } from '../src/index.js';
+import { BENCH_WASM_FILE, type BenchKernels } from './bench-kernels.js';
 import type { MnistSplit } from '../src/data/mnist.js';
 import { makeProbe, probeReps, summarisePeak } from './peak.js';
 import { GemmBench, PRODUCTS } from './gemm.js';
@@ -29,16 +30,19 @@ export function wasmSha256(build: Build): string {
 /** the peer's W1 / W2 (samples/s) and W3 (steps/s), measured in turns with ours */
 export interface PeerWorkloads { w1?: number; w2?: number; w3?: number }
 
+/** the production module of a build (what is measured) and its bench build (peak probe, microkernel) */
+export interface OurBuild { k: Kernels; bench: BenchKernels }
+
 /** Everything about our builds; W1-W3 in turns with `peer` (TF.js wasm) when given, whose rates land in `peerOut`. */
-export async function measureOurs(kernels: Partial<Record<Build, Kernels>>, data: MnistSplit, plan: Plan,
+export async function measureOurs(kernels: Partial<Record<Build, OurBuild>>, data: MnistSplit, plan: Plan,
   peer: TfPeer | null = null, peerOut: PeerWorkloads = {}): Promise<Partial<Record<Build, BuildResult>>> {
-  const runs = (Object.entries(kernels) as [Build, Kernels][]).map(([build, k]) => ({
-    build, k, peak: [] as number[], peakIters: 0, duringGemm: [] as number[], gemm: [] as GemmResult[],
+  const runs = (Object.entries(kernels) as [Build, OurBuild][]).map(([build, { k, bench }]) => ({
+    build, k, bench, peak: [] as number[], peakIters: 0, duringGemm: [] as number[], gemm: [] as GemmResult[],
   }));
 
   for (const r of runs) {
     progress(`peak probe, ${r.build}`);
-    const probe = makeProbe(r.k, plan.peak.repMs);
+    const probe = makeProbe(r.bench, plan.peak.repMs);
     r.peakIters = probe.iters;
     r.peak = probeReps(probe, plan.peak.reps);
     progress(`  ${median(r.peak).toFixed(1)} GFLOP/s`);
@@ -47,19 +51,19 @@ export async function measureOurs(kernels: Partial<Record<Build, Kernels>>, data
   const micro = new Map<Build, MicrokernelResult>();
   for (const r of runs) {
     progress(`GEMM microkernel alone, panels in L1, ${r.build}`);
-    micro.set(r.build, measureMicrokernel(r.k, makeProbe(r.k, plan.gemm.probeMs), { ...plan.peak, warmupMs: plan.gemm.warmupMs }));
+    micro.set(r.build, measureMicrokernel(r.bench, makeProbe(r.bench, plan.gemm.probeMs), { ...plan.peak, warmupMs: plan.gemm.warmupMs }));
   }
   const code = new Map<Build, KernelCode | { skipped: string }>();
   for (const r of runs) {
     progress(`GEMM microkernel's machine code (node --print-wasm-code), ${r.build}`);
     const mk = micro.get(r.build)!;
     const [mr, nr] = mk.tile.split('x').map(Number) as [number, number];
-    code.set(r.build, kernelCode(WASM_FILE[r.build], r.build === 'relaxed', (r.build === 'relaxed' ? 1 : 2) * mr * (nr / 4)));
+    code.set(r.build, kernelCode(BENCH_WASM_FILE[r.build], r.build === 'relaxed', (r.build === 'relaxed' ? 1 : 2) * mr * (nr / 4)));
   }
 
   const g = plan.gemm;
   const benches = runs.map((r) => new GemmBench(r.k, g.shapes));
-  const probes = runs.map((r) => makeProbe(r.k, g.probeMs));
+  const probes = runs.map((r) => makeProbe(r.bench, g.probeMs));
   try {
     benches.forEach((b) => b.warmUp(g.shapes[Math.min(1, g.shapes.length - 1)]!, 3 * g.warmupMs));
     // every (shape, product, build) cell, repetitions taken in turns

@@ -1,10 +1,12 @@
 // The in-run peak: peak_probe(iters) runs 12 independent f32x4 multiply-add chains (96 flops per
 // iteration) with no memory traffic, the most this build's SIMD can do on this core right now.
+// It lives in the bench build (bench-kernels.ts), a second instance beside the production module:
+// the probe touches no memory, so which instance runs it does not matter.
 // Other work on the machine slows the probe and the GEMMs alike, so GEMM percentages are taken
 // against probes run right next to each GEMM repetition (see gemm.ts), and the peak reported is
 // the median of every probe repetition of the run.
 import { performance } from 'node:perf_hooks';
-import type { Kernels } from '../src/index.js';
+import type { BenchKernels } from './bench-kernels.js';
 import { median } from './timing.js';
 import type { BuildResult } from './results.js';
 
@@ -17,7 +19,7 @@ export interface Probe {
 }
 
 /** A probe whose one call lasts about `ms`, warmed up (compiled and tiered up) already. */
-export function makeProbe(k: Kernels, ms: number): Probe {
+export function makeProbe(k: BenchKernels, ms: number): Probe {
   const probe = k.exports.peak_probe;
   // Short calls for a while: newer V8s tier a function up in the background and switch only on a
   // later call, so a few long warm-up calls could leave the timed ones on the baseline compiler.

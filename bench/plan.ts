@@ -11,6 +11,12 @@ export interface Plan {
   w3: TimeOptions;
   accuracy: boolean;
   tfjs: { backends: ('wasm' | 'cpu')[]; gemmShapes: readonly Shape[]; reps?: number };
+  /** the CNN (bench/cnn.ts): ours' repetitions (reps = the rounds), each followed by a peak probe of
+   *  probeMs; each slow peer's (ConvNetJS, TF.js cpu) timed milliseconds in all, after one warm-up
+   *  step, with at least peerMinReps repetitions of whole steps */
+  cnn: { ours: TimeOptions; probeMs: number; peerBudgetMs: number; peerMinReps: number };
+  /** the conv layers alone (bench/conv-layers.ts), timed like the GEMMs */
+  conv: Omit<GemmOptions, 'shapes'>;
 }
 
 export const FULL: Plan = {
@@ -22,6 +28,8 @@ export const FULL: Plan = {
   w3: { repMs: 100, reps: 9, warmupMs: 200 },
   accuracy: true,
   tfjs: { backends: ['wasm', 'cpu'], gemmShapes: TFJS_SHAPES },
+  cnn: { ours: { repMs: 200, reps: 7, warmupMs: 300 }, probeMs: 50, peerBudgetMs: 10_000, peerMinReps: 3 },
+  conv: { repMs: 100, reps: 7, warmupMs: 60, probeMs: 50 },
 };
 
 export const QUICK: Plan = {
@@ -33,4 +41,6 @@ export const QUICK: Plan = {
   w3: { repMs: 50, reps: 5, warmupMs: 100 },
   accuracy: false,
   tfjs: { backends: ['wasm'], gemmShapes: TFJS_SHAPES.slice(0, 1), reps: 3 },
+  cnn: { ours: { repMs: 100, reps: 5, warmupMs: 150 }, probeMs: 20, peerBudgetMs: 2_000, peerMinReps: 1 },
+  conv: { repMs: 40, reps: 5, warmupMs: 30, probeMs: 20 },
 };

@@ -5,6 +5,8 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { gemmTable, setupLines, targetTable, workloadTable, type Table } from './tables.js';
 import type { Results } from './results.js';
+import { cnnLines, cnnTable, convLines, convTable } from './cnn-tables.js';
+import { CONV_TARGET_PCT } from './cnn-results.js';
 
 export const RESULTS_FILE = fileURLToPath(new URL('./results.json', import.meta.url));
 const README_FILE = fileURLToPath(new URL('../README.md', import.meta.url));
@@ -28,6 +30,7 @@ export function renderSection(r: Results): string {
     'Training workloads (MNIST digits, SGD lr 0.01, momentum 0.9):',
     '',
     markdown(workloadTable(r)),
+    ...cnnSection(r),
     '',
     'GEMM, GFLOP/s (% of peak: each repetition against the same build\'s peak probe run right after it; \\* = below the 85% target):',
     '',
@@ -35,6 +38,16 @@ export function renderSection(r: Results): string {
     ...(r.targets.length ? ['', markdown(targetTable(r))] : []),
     ...(r.notes.length ? ['', ...r.notes.map((n) => `- ${n}`)] : []),
   ].join('\n');
+}
+
+/** the CNN and conv-layer tables with the lines under them, or nothing for older results */
+function cnnSection(r: Results): string[] {
+  const out: string[] = [];
+  const cnn = cnnTable(r);
+  if (cnn) out.push('', 'CNN training (MNIST digits, SGD lr 0.01, momentum 0.9):', '', markdown(cnn), '', ...cnnLines(r).map((l) => `- ${l}`));
+  const conv = convTable(r);
+  if (conv) out.push('', `Conv layers alone, GFLOP/s (% of peak; \\* = below the ${CONV_TARGET_PCT}% target):`, '', markdown(conv), '', ...convLines(r).map((l) => `- ${l}`));
+  return out;
 }
 
 /** Replaces the marked section (adding a "## Performance" section with the markers at the end if missing). */

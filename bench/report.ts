@@ -1,6 +1,8 @@
 // The readable report on stdout: aligned text tables rendered from the results.
 import { gemmTable, setupLines, targetTable, workloadTable, type Table } from './tables.js';
 import type { Results } from './results.js';
+import { cnnLines, cnnTable, convLines, convTable } from './cnn-tables.js';
+import { CONV_TARGET_PCT } from './cnn-results.js';
 
 function text(t: Table, indent = '  '): string {
   const all = [t.headers, ...t.rows];
@@ -19,6 +21,10 @@ export function renderReport(r: Results): string {
   for (const l of setupLines(r)) out.push(`  ${l}`);
   out.push('', 'GEMM, GFLOP/s (% of peak: each repetition against the same build\'s peak probe run right after it; * = below the 85% target)', text(gemmTable(r)));
   out.push('', 'Training workloads (MNIST digits, SGD lr 0.01 momentum 0.9)', text(workloadTable(r)));
+  const cnn = cnnTable(r);
+  if (cnn) out.push('', 'CNN training (MNIST digits, SGD lr 0.01 momentum 0.9)', text(cnn), ...cnnLines(r).map((l) => `  - ${l}`));
+  const conv = convTable(r);
+  if (conv) out.push('', `Conv layers alone, GFLOP/s (% of peak; * = below the ${CONV_TARGET_PCT}% target)`, text(conv), ...convLines(r).map((l) => `  - ${l}`));
   if (r.targets.length) out.push('', text(targetTable(r)));
   if (r.notes.length) out.push('', 'Notes', ...r.notes.map((n) => `  - ${n}`));
   return out.join('\n') + '\n';

@@ -2,6 +2,7 @@
 // the raw numbers. report.ts (stdout) and readme.ts (README.md) both render from this one object.
 import { execFileSync } from 'node:child_process';
 import os from 'node:os';
+import { cnnTargets, type CnnResults, type ConvResults } from './cnn-results.js';
 
 export type Build = 'plain' | 'relaxed';
 export type Product = 'nn' | 'tn' | 'nt';
@@ -96,6 +97,10 @@ export interface Results {
   skippedBuilds: Partial<Record<Build, string>>;
   peers: { tfjsWasm: TfjsResult | Skipped; tfjsCpu: TfjsResult | Skipped; numpy: NumpyResult | Skipped } | null;
   ratios: { tfjsWasm: Ratio[]; numpy: Ratio[] };
+  /** LeNet-5 training against ConvNetJS and TF.js (bench/cnn.ts); absent in older results */
+  cnn?: CnnResults;
+  /** conv layers alone: forward, input and filter gradients (bench/conv-layers.ts); absent in older results */
+  conv?: ConvResults;
   targets: Target[];
   notes: string[];
 }
@@ -204,5 +209,6 @@ export function deriveTargets(r: Results): Target[] {
       got: `${(ours * 100).toFixed(1)}%`, met: ours >= tw.accuracy,
     });
   }
+  t.push(...cnnTargets(r));
   return t;
 }

@@ -1,17 +1,20 @@
 // `npm run bench [-- --quick] [-- --no-peers] [-- --no-readme]`: our two builds (plain and relaxed
 // SIMD) against TF.js and numpy in the same process and run. Progress on stderr, the report on stdout,
 // every number in bench/results.json, and (full runs) the README's performance section regenerated.
-import './flags.js'; // first: relaxed SIMD must be enabled before any wasm is compiled
+import './flags.js'; // first: Node 20 needs relaxed SIMD enabled before any wasm is compiled
 import { statSync, readdirSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { loadKernels, type Kernels } from '../src/index.js';
 import { loadMnist } from '../src/data/mnist.js';
 import { parseOptions } from './options.js';
 import { FULL, QUICK } from './plan.js';
-import { measureOurs, WASM_FILE, type PeerWorkloads } from './ours.js';
+import { measureOurs, WASM_FILE, type OurBuild, type PeerWorkloads } from './ours.js';
+import { BENCH_WASM_FILE, loadBenchKernels } from './bench-kernels.js';
 import { loadTfjs, type TfPeer } from './peers/tfjs.js';
 import { measureTfjs } from './peers/tfjs-suite.js';
 import { runNumpy } from './peers/numpy.js';
+import { measureCnn } from './cnn.js';
+import { measureConvLayers } from './conv-layers.js';
 import { deriveRatios, deriveTargets, gitSource, loadAverage, machine, type Build, type Results } from './results.js';
 import { renderReport } from './report.js';
 import { RESULTS_FILE, updateReadme } from './readme.js';
@@ -33,12 +36,12 @@ if (stale) results.notes.push(stale);
 progress('loading the MNIST digits');
 const data = await loadMnist();
 
-const kernels: Partial<Record<Build, Kernels>> = {};
+const kernels: Partial<Record<Build, OurBuild>> = {};
 for (const build of ['plain', 'relaxed'] as const satisfies readonly Build[]) {
   try {
-    const k = await loadKernels({ simd: build });
+    const k: Kernels = await loadKernels({ simd: build });
     if (k.features.relaxedSimd !== (build === 'relaxed')) results.notes.push(`loadKernels({ simd: '${build}' }) reported relaxedSimd = ${k.features.relaxedSimd}`);
-    kernels[build] = k;
+    kernels[build] = { k, bench: await loadBenchKernels(build) };
   } catch (e) {
     results.skippedBuilds[build] = (e as Error).message;
     results.notes.push(`${build} build not measured: ${(e as Error).message}`);
@@ -56,6 +59,15 @@ results.builds = await measureOurs(kernels, data, plan, wasmPeer && !('skipped' 
 const measured = (['relaxed', 'plain'] as const).find((b) => results.builds[b]);
 if (!measured) throw new Error('no build of the kernels could be loaded: run `npm run build:wasm`');
 results.headline = measured;
+
+// LeNet-5 training in turns with ConvNetJS and TF.js cpu (TF.js wasm tried once), then its conv layers alone
+try {
+  results.cnn = await measureCnn(kernels, data, plan.cnn, opts.peers ? { wasm: wasmPeer } : null);
+  results.conv = measureConvLayers(kernels, plan.conv);
+} catch (e) {
+  results.notes.push(`the CNN or conv-layer measurements failed: ${(e as Error).message}`);
+  progress(`CNN / conv layers failed: ${(e as Error).message}`);
+}
 
 if (opts.peers) {
   const tfjsWasm = await measureTfjs('wasm', data, { ...plan.tfjs, accuracy: plan.accuracy, peer: wasmPeer ?? undefined, workloads: peerWorkloads });
@@ -100,7 +112,7 @@ function staleBuilds(): string | null {
   try {
     const src = readdirSync(`${ROOT}assembly`).map((f) => statSync(`${ROOT}assembly/${f}`).mtimeMs);
     const newest = Math.max(...src);
-    const old = Object.values(WASM_FILE).filter((f) => statSync(`${ROOT}${f}`).mtimeMs < newest);
+    const old = [...Object.values(WASM_FILE), ...Object.values(BENCH_WASM_FILE)].filter((f) => statSync(`${ROOT}${f}`).mtimeMs < newest);
     return old.length ? `${old.join(' and ')} older than assembly/ (run \`npm run build:wasm\` to measure the current source)` : null;
   } catch {
     return null;

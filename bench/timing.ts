@@ -109,3 +109,32 @@ export async function timeAsync(body: () => Promise<unknown>, o: TimeOptions): P
   }
   return summarise(perCall, callsPerRep);
 }
+
+/** One body of timeInTurnsBudgeted: its own repetition length and warm-up, and at most `reps` repetitions. */
+export interface BudgetedBody extends Pick<TimeOptions, 'repMs' | 'warmupMs' | 'warmupCalls'> {
+  body: () => void;
+  /** repetitions of this body (at most the rounds); a slow peer takes part in fewer rounds, spread evenly */
+  reps: number;
+  /** calls per repetition, for a body the caller has warmed up and sized already (then repMs and warmup are unused) */
+  calls?: number;
+}
+
+/**
+ * timeInTurns for bodies of very different speeds (ours at milliseconds a step, a JavaScript peer at
+ * seconds a step): each body is warmed up and sized by its own options, then `rounds` rounds run one
+ * repetition of each body whose turn it is, so the repetitions of all bodies still interleave.
+ */
+export function timeInTurnsBudgeted(bodies: readonly BudgetedBody[], rounds: number, afterRep?: (i: number) => void): Timing[] {
+  const calls = bodies.map((b) => b.calls ?? prepareSync(b.body, b));
+  const perCall: number[][] = bodies.map(() => []);
+  for (let r = 0; r < rounds; r++) {
+    bodies.forEach((b, i) => {
+      const reps = Math.min(Math.max(1, b.reps), rounds);
+      // body i runs in the rounds where floor(r·reps / rounds) steps up: `reps` of them, evenly spaced
+      if (Math.floor(((r + 1) * reps) / rounds) === Math.floor((r * reps) / rounds)) return;
+      perCall[i]!.push(timeRep(b.body, calls[i]!));
+      afterRep?.(i);
+    });
+  }
+  return perCall.map((pc, i) => summarise(pc, calls[i]!));
+}

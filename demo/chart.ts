@@ -1,5 +1,6 @@
 // A small line chart on a canvas: axes with round ticks, one polyline per series, crisp on
 // high-DPI screens, redrawn at most once per frame and whenever its box changes size.
+import { niceTicks } from '../src/cli/compare/ticks.js';
 
 export interface Point {
   x: number;
@@ -81,13 +82,13 @@ export class LineChart {
         if (o.fitBelow) lo = Math.min(lo, p.y - 0.04 * (o.yMax - o.yMin));
       }
     }
-    const yTicks = niceTicks(lo, hi, h < 200 ? 4 : 5);
+    const yTicks = niceTicks(lo, hi, h < 200 ? 4 : 5, { cover: true });
     lo = yTicks[0]!;
     hi = yTicks[yTicks.length - 1]!;
     const yStep = yTicks.length > 1 ? yTicks[1]! - yTicks[0]! : 1;
     const fmt = (v: number) => o.formatY(v, yStep);
     const xMax = Math.max(1, o.xMax());
-    const xTicks = niceTicks(0, xMax, Math.max(2, Math.min(10, Math.floor(w / 70)))).filter((t) => t <= xMax + 1e-9);
+    const xTicks = niceTicks(0, xMax, Math.max(2, Math.min(10, Math.floor(w / 70))), { cover: true }).filter((t) => t <= xMax + 1e-9);
 
     const labelWidth = Math.max(o.labelWidth ?? 0, ...yTicks.map((t) => ctx.measureText(fmt(t)).width));
     const left = Math.ceil(labelWidth) + 14, right = 12, top = 10, bottom = 38;
@@ -165,15 +166,3 @@ function formatX(v: number): string {
   return Number.isInteger(v) ? String(v) : v.toFixed(1);
 }
 
-/** about `count` round tick values covering [lo, hi], 1, 2 or 5 times a power of ten apart */
-export function niceTicks(lo: number, hi: number, count: number): number[] {
-  if (!(hi > lo)) hi = lo + 1;
-  const raw = (hi - lo) / Math.max(1, count);
-  const mag = 10 ** Math.floor(Math.log10(raw));
-  const step = [1, 2, 5, 10].map((m) => m * mag).find((s) => s >= raw) ?? 10 * mag;
-  const start = Math.floor(lo / step + 1e-9) * step;
-  const ticks: number[] = [];
-  for (let t = start; t < hi + step - 1e-9; t += step) ticks.push(Number(t.toFixed(10)));
-  if (ticks.length < 2) ticks.push(start + step);
-  return ticks;
-}

@@ -1,6 +1,6 @@
-// mnist.bin: the demo's digits, one byte per pixel. The `mnist` package stores each pixel as one
-// of 256 distinct floats (k/255 rounded to 3 decimals); the file keeps that table, so decoding
-// gives back exactly the Float32Arrays that src/data/mnist.ts loads in Node, split included.
+// mnist.bin: the demo's digits, one byte per pixel. src/data/mnist.ts turns each byte of the
+// original IDX files into one of 256 floats (byte / 255 as float32); the file keeps that table, so
+// decoding gives back exactly the Float32Arrays that src/data/mnist.ts loads in Node.
 //
 // Layout, little-endian:
 //   0   'MNST'            magic

@@ -4,10 +4,11 @@
 import { describe, it, expect, beforeAll } from 'vitest';
 import { readFile } from 'node:fs/promises';
 import {
-  loadKernels, SGD, dense, Parameter, InvalidArgumentError, TrainingDivergedError,
+  loadKernels, relaxedSimdSupported, SGD, Adam, dense, Parameter, InvalidArgumentError, TrainingDivergedError, UnsupportedError,
   type Kernels, type Sequential, type BatchLogs, type EpochLogs,
 } from '../src/index.js';
-import { kernelsUnderTest, seeded, closeness, SIMD } from './helpers.js';
+import { ABI_VERSION } from '../src/runtime/abi.js';
+import { kernelsUnderTest, seeded, closeness, SIMD, put } from './helpers.js';
 import { oracleLayers, sameBits, argmaxRow } from './model-helpers.js';
 import * as oracle from './oracle/oracle.js';
 
@@ -60,15 +61,84 @@ describe('loadKernels', () => {
   });
 });
 
+/** a tiny module, hand-encoded: memory, heap_base, gemm, gemm_scratch_bytes, RELAXED_SIMD and,
+ *  unless abi is null, ABI_VERSION = abi (an immutable i32 global, as AssemblyScript exports a const) */
+function fakeKernels(abi: number | null): Uint8Array<ArrayBuffer> {
+  const uleb = (n: number) => { const out: number[] = []; do { let b = n & 0x7f; n >>>= 7; if (n) b |= 0x80; out.push(b); } while (n); return out; };
+  const sleb = (n: number) => {
+    const out: number[] = [];
+    for (;;) { const b = n & 0x7f; n >>= 7; if ((n === 0 && !(b & 0x40)) || (n === -1 && b & 0x40)) { out.push(b); return out; } out.push(b | 0x80); }
+  };
+  const name = (s: string) => [...uleb(s.length), ...new TextEncoder().encode(s)];
+  const section = (id: number, items: number[][]) => { const body = [...uleb(items.length), ...items.flat()]; return [id, ...uleb(body.length), ...body]; };
+  const i32Global = (v: number) => [0x7f, 0x00, 0x41, ...sleb(v), 0x0b];
+  const globals = [i32Global(0), ...(abi === null ? [] : [i32Global(abi)])];
+  const exports = [[...name('memory'), 2, 0], [...name('heap_base'), 0, 0], [...name('gemm'), 0, 1], [...name('gemm_scratch_bytes'), 0, 2],
+    [...name('RELAXED_SIMD'), 3, 0], ...(abi === null ? [] : [[...name('ABI_VERSION'), 3, 1]])];
+  const body = (code: number[]) => [...uleb(code.length + 1), 0, ...code];
+  return new Uint8Array([
+    0x00, 0x61, 0x73, 0x6d, 1, 0, 0, 0,
+    ...section(1, [[0x60, 0, 1, 0x7f], [0x60, 0, 0]]), // () -> i32, () -> ()
+    ...section(3, [[0], [1], [0]]),
+    ...section(5, [[0, 1]]), // one page
+    ...section(6, globals),
+    ...section(7, exports),
+    ...section(10, [body([0x41, ...sleb(1024), 0x0b]), body([0x0b]), body([0x41, 0, 0x0b])]),
+  ]);
+}
+
+describe('the ABI version', () => {
+  it('the packaged modules export the ABI_VERSION this library needs, and load', async () => {
+    expect(ABI_VERSION).toBe(2);
+    const plain = await loadKernels({ simd: 'plain' });
+    const abi = (plain.exports as unknown as { ABI_VERSION: WebAssembly.Global }).ABI_VERSION;
+    expect(abi).toBeInstanceOf(WebAssembly.Global);
+    expect(abi.value).toBe(ABI_VERSION);
+    const bytes = new Uint8Array(await readFile(new URL('../build/release.wasm', import.meta.url)));
+    expect((await loadKernels({ wasm: bytes })).features.relaxedSimd).toBe(false);
+    if (relaxedSimdSupported()) {
+      const relaxed = await loadKernels({ simd: 'relaxed' });
+      expect((relaxed.exports as unknown as { ABI_VERSION: WebAssembly.Global }).ABI_VERSION.value).toBe(ABI_VERSION);
+      const rbytes = new Uint8Array(await readFile(new URL('../build/relaxed.wasm', import.meta.url)));
+      expect((await loadKernels({ wasm: rbytes })).features.relaxedSimd).toBe(true);
+    }
+  });
+
+  it('a module of another ABI version (or none) passed as { wasm } is refused with an UnsupportedError naming both versions', async () => {
+    // the same module with the current version loads: what is refused is the version alone
+    const current = fakeKernels(ABI_VERSION);
+    expect(WebAssembly.validate(current)).toBe(true);
+    const ok = await loadKernels({ wasm: current });
+    expect(ok.features.relaxedSimd).toBe(false);
+    for (const abi of [1, ABI_VERSION + 1, 0, -1, null]) {
+      const bytes = fakeKernels(abi);
+      expect(WebAssembly.validate(bytes), `abi ${abi}: a valid module`).toBe(true);
+      for (const wasm of [bytes, bytes.buffer, await WebAssembly.compile(bytes)]) {
+        const err = await loadKernels({ wasm }).then(() => null, (e: unknown) => e);
+        expect(err, `abi ${abi}`).toBeInstanceOf(UnsupportedError);
+        const message = (err as Error).message;
+        expect(message).toMatch(new RegExp(`ABI version ${abi === null ? 'none' : abi}\\b`));
+        expect(message).toMatch(new RegExp(`needs ${ABI_VERSION}\\b`));
+        expect(message).toMatch(/options\.wasm/);
+      }
+    }
+  });
+});
+
 describe('k.parameter', () => {
-  it('from an array: shape [n], the values, zero grad and zero velocity', () => {
+  it('from an array: shape [n], the values, zero grad; value + grad only, and an optimizer\'s velocity for it starts at zero', () => {
     const p = k.parameter([2, -1.5, 3.25]);
     expect(p).toBeInstanceOf(Parameter);
     expect(p.shape).toEqual([3]);
     expect(p.size).toBe(3);
     expect(Array.from(p.value)).toEqual([2, -1.5, 3.25]);
     expect(Array.from(p.grad)).toEqual([0, 0, 0]);
-    expect(Array.from(p.velocity)).toEqual([0, 0, 0]);
+    // a Parameter is value + grad: whatever an optimizer remembers about it is that optimizer's
+    expect('velocity' in p).toBe(false);
+    expect('secondMoment' in p).toBe(false);
+    const sgd = new SGD({ momentum: 0.9 });
+    expect(sgd.hasState(p)).toBe(false);
+    expect(Array.from(sgd.state(p).velocity)).toEqual([0, 0, 0]);
     p.dispose();
   });
 
@@ -83,20 +153,25 @@ describe('k.parameter', () => {
     expect(q.shape).toEqual([2, 3]);
     expect(q.size).toBe(6);
     expect(q.value).toEqual(new Float32Array(6));
-    expect(q.velocity).toEqual(new Float32Array(6));
+    expect(q.grad).toEqual(new Float32Array(6));
+    expect(new SGD({ momentum: 0.9 }).state(q).velocity).toEqual(new Float32Array(6));
     p.dispose(); q.dispose();
   });
 
-  it('value, grad and velocity are separate live views that survive memory growth', () => {
+  it("value, grad and an optimizer's velocity are separate live views that survive memory growth", () => {
     const p = k.parameter([1, 2, 3, 4, 5]);
+    const sgd = new SGD({ momentum: 0.9 });
+    const state = sgd.state(p);
     p.grad.set([5, 4, 3, 2, 1]);
-    p.velocity.set([-1, -1, -1, -1, -1]);
+    state.velocity.set([-1, -1, -1, -1, -1]);
+    expect(Array.from(p.value)).toEqual([1, 2, 3, 4, 5]);
     const grows = k.arena.grows;
     const big = k.parameter({ shape: [4_000_000] }); // 48 MB: forces memory.grow
     expect(k.arena.grows).toBeGreaterThan(grows);
     expect(Array.from(p.value)).toEqual([1, 2, 3, 4, 5]);
     expect(Array.from(p.grad)).toEqual([5, 4, 3, 2, 1]);
-    expect(Array.from(p.velocity)).toEqual([-1, -1, -1, -1, -1]);
+    expect(Array.from(state.velocity)).toEqual([-1, -1, -1, -1, -1]); // the same views object, re-taken
+    expect(Array.from(sgd.state(p).velocity)).toEqual([-1, -1, -1, -1, -1]);
     big.dispose();
     p.dispose();
   });
@@ -109,7 +184,7 @@ describe('k.parameter', () => {
     sgd.step([a, b]);
     // v1 = -0.5 g, w1 = w0 - 0.5 g; v2 = 0.5 v1 - 0.5 g = -0.75 g, w2 = w1 - 0.75 g
     expect(Array.from(a.value)).toEqual([1 - 1.25, 2 - 1.25, 3 - 1.25]);
-    expect(Array.from(b.velocity)).toEqual([-1.5, -1.5, -1.5, -1.5, -1.5]);
+    expect(Array.from(sgd.state(b).velocity)).toEqual([-1.5, -1.5, -1.5, -1.5, -1.5]);
     expect(sgd.iterations).toBe(2);
     a.dispose(); b.dispose();
   });
@@ -300,19 +375,22 @@ describe('predict and evaluate against the oracle', () => {
 });
 
 describe('velocity', () => {
-  it('starts at zero for every parameter, and the first momentum step sets it to -lr·grad', () => {
+  it("is the optimizer's: none before it steps, then zero for every parameter, and the first momentum step sets it to -lr·grad", () => {
     const model = k.sequential({ inputSize: 6, layers: [dense(9, 'relu'), dense(5, 'tanh', { bias: false }), dense(3, 'softmax')], seed: 1 });
-    for (const p of model.parameters()) expect(p.velocity.every((v) => v === 0), p.name).toBe(true);
+    const sgd = new SGD({ learningRate: 0.1, momentum: 0.9 });
+    for (const p of model.parameters()) expect(sgd.hasState(p), p.name).toBe(false);
+    for (const p of model.parameters()) expect(sgd.state(p).velocity.every((v) => v === 0), p.name).toBe(true);
     const before = model.getWeights().map((w) => w.values);
     const { x, y } = blobs(10, 2);
-    model.trainBatch(x, y, new SGD({ learningRate: 0.1, momentum: 0.9 }));
+    model.trainBatch(x, y, sgd);
     const lr = Math.fround(0.1);
     model.parameters().forEach((p, i) => {
       let moved = 0;
+      const velocity = sgd.state(p).velocity;
       for (let j = 0; j < p.size; j++) {
-        expect(p.velocity[j], `${p.name}[${j}]`).toBe(Math.fround(-lr * p.grad[j]!)); // 0.9 · 0 - lr · g, one rounding
-        expect(p.value[j]).toBe(Math.fround(before[i]![j]! + p.velocity[j]!));
-        if (p.velocity[j] !== 0) moved++;
+        expect(velocity[j], `${p.name}[${j}]`).toBe(Math.fround(-lr * p.grad[j]!)); // 0.9 · 0 - lr · g, one rounding
+        expect(p.value[j]).toBe(Math.fround(before[i]![j]! + velocity[j]!));
+        if (velocity[j] !== 0) moved++;
       }
       expect(moved, `${p.name} has non-zero gradients`).toBeGreaterThan(0);
     });
@@ -336,33 +414,88 @@ describe('velocity', () => {
 });
 
 describe('dispose', () => {
-  it('then every call throws InvalidArgumentError naming the model, and the memory goes back', async () => {
+  it('then every entry point throws InvalidArgumentError naming the model, and the memory (optimizer state included) goes back', async () => {
     const inUse = k.arena.bytesInUse;
     const model = classifier(1);
     const p = model.parameters()[0]!;
     const { x, y } = blobs(4, 1);
-    model.trainBatch(x, y, new SGD());
+    const sgd = new SGD({ learningRate: 0.1, momentum: 0.9 }), adam = new Adam();
+    model.trainBatch(x, y, sgd);
+    model.trainBatch(x, y, adam);
     expect(k.arena.bytesInUse).toBeGreaterThan(inUse);
+    const w = model.getWeights();
     model.dispose();
     expect(model.disposed).toBe(true);
     expect(k.arena.bytesInUse).toBe(inUse);
+    expect(sgd.hasState(p) || adam.hasState(p)).toBe(false);
     const calls: Array<[string, () => unknown]> = [
       ['predict', () => model.predict(x)],
       ['evaluate', () => model.evaluate(x, y)],
       ['trainBatch', () => model.trainBatch(x, y, new SGD())],
+      ['trainBatch with an optimizer that has state', () => model.trainBatch(x, y, sgd)],
       ['getWeights', () => model.getWeights()],
-      ['setWeights', () => model.setWeights([])],
+      ['setWeights', () => model.setWeights(w)],
+      ['setWeights (bad argument)', () => model.setWeights([])],
       ['parameters', () => model.parameters()],
+      ['summary', () => model.summary(null)],
+      ['save', () => model.save()],
+      ['save a checkpoint', () => model.save({ optimizer: sgd })],
+      ["save in the torch layout", () => model.save({ format: 'torch' })],
     ];
+    const checkErr = (name: string, err: unknown) => {
+      expect(err, name).toBeInstanceOf(InvalidArgumentError);
+      expect((err as InvalidArgumentError).argument, name).toBe('model');
+      expect((err as Error).message, name).toMatch(/model: expected a model that has not been disposed/);
+    };
     for (const [name, call] of calls) {
       let err: unknown;
       try { call(); } catch (e) { err = e; }
-      expect(err, name).toBeInstanceOf(InvalidArgumentError);
-      expect((err as Error).message, name).toMatch(/model: expected a model that has not been disposed/);
+      checkErr(name, err);
     }
-    await expect(model.fit(x, y)).rejects.toThrow(InvalidArgumentError);
+    for (const [name, call] of [['fit', () => model.fit(x, y)], ['fit with options', () => model.fit(x, y, { optimizer: sgd, epochs: 2 })]] as const) {
+      checkErr(name, await call().then(() => null, (e: unknown) => e));
+    }
+    expect(k.arena.bytesInUse, 'the calls allocated nothing').toBe(inUse);
+    expect(sgd.hasState(p)).toBe(false);
     expect(() => p.value).toThrow(/disposed/); // views of its parameters too
+    expect(() => sgd.state(p)).toThrow(/disposed/);
     expect(() => model.dispose()).not.toThrow(); // a second dispose is harmless
+  });
+
+  it('model.dispose() inside onBatchEnd: fit rejects at the next batch with InvalidArgumentError naming the model, writes nothing into the freed memory, and gives it all back', async () => {
+    const { x, y } = blobs(40, 6);
+    for (const [what, dispose] of [['onBatchEnd', 'batch'], ['onEpochEnd', 'epoch']] as const) {
+      const inUse = k.arena.bytesInUse;
+      const model = classifier(3);
+      const sgd = new SGD({ learningRate: 0.1, momentum: 0.9 });
+      let batches = 0, epochs = 0;
+      const canaries: ReturnType<typeof put>[] = [];
+      const kill = () => {
+        const before = k.arena.bytesInUse;
+        model.dispose();
+        const freed = before - k.arena.bytesInUse;
+        expect(freed, `${what}: the model's memory is freed at once`).toBeGreaterThan(0);
+        // refill every byte just freed (first fit: 64-byte blocks land in the freed ranges) with a
+        // pattern: a step that went on would overwrite some of it
+        for (let i = 0; i < freed / 64; i++) canaries.push(put(k, new Float32Array(16).fill(-12345.5)));
+      };
+      const err = await model.fit(x, y, {
+        epochs: 3, batchSize: 8, optimizer: sgd,
+        onBatchEnd: () => { batches++; if (dispose === 'batch' && batches === 2) kill(); },
+        onEpochEnd: () => { epochs++; if (dispose === 'epoch' && epochs === 1) kill(); },
+      }).then(() => null, (e: unknown) => e);
+      expect(err, what).toBeInstanceOf(InvalidArgumentError);
+      expect((err as InvalidArgumentError).argument, what).toBe('model');
+      expect((err as Error).message, what).toMatch(/model: expected a model that has not been disposed, got "a disposed model"/);
+      // no batch ran after the dispose
+      expect(batches, what).toBe(dispose === 'batch' ? 2 : 5);
+      expect(sgd.iterations, what).toBe(batches);
+      expect(canaries.length, what).toBeGreaterThan(0);
+      canaries.forEach((c, i) => expect(c.f32.every((v) => v === -12345.5), `${what}: canary ${i} was written over`).toBe(true));
+      for (const c of canaries) c.free();
+      // fit gave back its dataset copy, the model and the optimizer's state are gone
+      expect(k.arena.bytesInUse, what).toBe(inUse);
+    }
   });
 });
 
@@ -403,7 +536,8 @@ describe('fit', () => {
   it('shuffle: false is exactly trainBatch over consecutive batches', async () => {
     const { x, y } = blobs(50, 3);
     const a = classifier(7), b = classifier(7);
-    await a.fit(x, y, { epochs: 2, batchSize: 16, shuffle: false, optimizer: new SGD({ learningRate: 0.2, momentum: 0.9 }) });
+    const fitSgd = new SGD({ learningRate: 0.2, momentum: 0.9 });
+    await a.fit(x, y, { epochs: 2, batchSize: 16, shuffle: false, optimizer: fitSgd });
     const sgd = new SGD({ learningRate: 0.2, momentum: 0.9 });
     for (let e = 0; e < 2; e++) {
       for (let s = 0; s < 50; s += 16) {
@@ -412,7 +546,7 @@ describe('fit', () => {
       }
     }
     a.getWeights().forEach((w, i) => expect(sameBits(w.values, b.getWeights()[i]!.values)).toBe(true));
-    a.parameters().forEach((p, i) => expect(sameBits(p.velocity, b.parameters()[i]!.velocity)).toBe(true));
+    a.parameters().forEach((p, i) => expect(sameBits(fitSgd.state(p).velocity, sgd.state(b.parameters()[i]!).velocity)).toBe(true));
     a.dispose(); b.dispose();
   });
 
@@ -539,13 +673,14 @@ describe('divergence', () => {
     expect(e.message).toMatch(/learning rate 1000000, momentum 0\.99/);
 
     const b = regression();
-    const h = await b.fit(x, t, { epochs: 50, batchSize: 2, optimizer: huge(), onDivergence: 'stop' });
+    const stopped = huge();
+    const h = await b.fit(x, t, { epochs: 50, batchSize: 2, optimizer: stopped, onDivergence: 'stop' });
     expect(h.stopped).toBe('diverged');
     expect(h.diverged).toMatchObject({ epoch: e.epoch, step: e.step });
     expect(h.diverged!.message).toBe(e.message);
     expect(h.epochs).toBeLessThan(50);
     for (const w of b.getWeights()) expect(w.values.every(Number.isFinite), w.name).toBe(true);
-    for (const p of b.parameters()) expect(p.velocity.every(Number.isFinite), p.name).toBe(true);
+    for (const p of b.parameters()) expect(stopped.hasState(p) && stopped.state(p).velocity.every(Number.isFinite), p.name).toBe(true);
     a.dispose(); b.dispose();
   });
 
@@ -555,11 +690,17 @@ describe('divergence', () => {
       const model = regression();
       const before = model.getWeights().map((w) => w.values);
       let err: unknown;
-      try { model.trainBatch(x, t, new SGD({ learningRate: 3e38, momentum })); } catch (e) { err = e; }
+      const sgd = new SGD({ learningRate: 3e38, momentum });
+      try { model.trainBatch(x, t, sgd); } catch (e) { err = e; }
       expect(err).toBeInstanceOf(TrainingDivergedError);
       expect((err as TrainingDivergedError).step).toBe(1);
+      expect(sgd.iterations).toBe(0);
       model.getWeights().forEach((w, i) => expect(sameBits(w.values, before[i]!), w.name).toBe(true));
-      for (const p of model.parameters()) expect(p.velocity.every((v) => v === 0), p.name).toBe(true);
+      // the velocity is still zero (momentum 0 keeps none at all)
+      for (const p of model.parameters()) {
+        if (momentum === 0) expect(sgd.hasState(p), p.name).toBe(false);
+        expect(sgd.state(p).velocity.every((v) => v === 0), p.name).toBe(true);
+      }
       model.dispose();
     }
   });

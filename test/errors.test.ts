@@ -92,23 +92,23 @@ describe('model methods: the error names the argument, and the model is unchange
     model = classifier(); twin = classifier();
     sgd = new SGD({ learningRate: 0.1, momentum: 0.9 }); twinSgd = new SGD({ learningRate: 0.1, momentum: 0.9 });
     for (let i = 0; i < 3; i++) { model.trainBatch(goodX(8, i), goodY(8, i), sgd); twin.trainBatch(goodX(8, i), goodY(8, i), twinSgd); }
-    for (const p of model.parameters()) expect(p.velocity.some((v) => v !== 0), p.name).toBe(true);
+    for (const p of model.parameters()) expect(sgd.state(p).velocity.some((v) => v !== 0), p.name).toBe(true);
   });
 
   /** runs `fn` expecting the error, then checks weights, velocities and the step count are bit-identical */
   function unchangedAfter(fn: () => unknown, argument: string, expected: RegExp): void {
-    const before = snapshot(model);
+    const before = snapshot(model, sgd);
     const iterations = sgd.iterations;
     expectInvalid(fn, argument, expected);
-    const after = snapshot(model);
+    const after = snapshot(model, sgd);
     after.weights.forEach((w, i) => expect(sameBits(w, before.weights[i]!), `weights[${i}] after a bad ${argument}`).toBe(true));
     after.velocities.forEach((v, i) => expect(sameBits(v, before.velocities[i]!), `velocity[${i}] after a bad ${argument}`).toBe(true));
     expect(sgd.iterations).toBe(iterations);
   }
   async function unchangedAfterAsync(fn: () => Promise<unknown>, argument: string, expected: RegExp): Promise<void> {
-    const before = snapshot(model);
+    const before = snapshot(model, sgd);
     await expectInvalidAsync(fn, argument, expected);
-    const after = snapshot(model);
+    const after = snapshot(model, sgd);
     after.weights.forEach((w, i) => expect(sameBits(w, before.weights[i]!), `weights[${i}] after a bad ${argument}`).toBe(true));
     after.velocities.forEach((v, i) => expect(sameBits(v, before.velocities[i]!), `velocity[${i}] after a bad ${argument}`).toBe(true));
   }
@@ -158,7 +158,7 @@ describe('model methods: the error names the argument, and the model is unchange
 
   it('setWeights: wrong count, wrong length, NaN, not a Float32Array', () => {
     const good = model.getWeights().map((w) => w.values);
-    unchangedAfter(() => model.setWeights(good.slice(0, 3)), 'weights', /4 arrays \(kernel and bias of each layer, in order\), got "3"/);
+    unchangedAfter(() => model.setWeights(good.slice(0, 3)), 'weights', /4 arrays \(the trainable tensors of each layer, in order: dense_0\/kernel, dense_0\/bias, dense_1\/kernel, dense_1\/bias\), got "3"/);
     unchangedAfter(() => model.setWeights([...good, good[0]!]), 'weights', /4 arrays/);
     const short = good.map((w) => w.slice());
     short[2] = short[2]!.slice(1);
@@ -190,7 +190,7 @@ describe('model methods: the error names the argument, and the model is unchange
     const x = goodX(8, 50), y = goodY(8, 51);
     const a = model.trainBatch(x, y, sgd), b = twin.trainBatch(x, y, twinSgd);
     expect(a).toBe(b);
-    const sm = snapshot(model), st = snapshot(twin);
+    const sm = snapshot(model, sgd), st = snapshot(twin, twinSgd);
     sm.weights.forEach((w, i) => expect(sameBits(w, st.weights[i]!)).toBe(true));
     sm.velocities.forEach((v, i) => expect(sameBits(v, st.velocities[i]!)).toBe(true));
     expect(sameBits(model.predict(goodX(3, 9)), twin.predict(goodX(3, 9)))).toBe(true);
@@ -207,6 +207,10 @@ describe('model methods: the error names the argument, and the model is unchange
     expectInvalid(() => m.getWeights(), 'model', disposed);
     expectInvalid(() => m.setWeights([]), 'model', disposed);
     expectInvalid(() => m.parameters(), 'model', disposed);
+    expectInvalid(() => m.summary(null), 'model', disposed);
+    expectInvalid(() => m.save(), 'model', disposed);
+    expectInvalid(() => m.save({ optimizer: sgd }), 'model', disposed);
     await expectInvalidAsync(() => m.fit(goodX(2), goodY(2)), 'model', disposed);
+    await expectInvalidAsync(() => m.fit(goodX(2), goodY(2), { optimizer: sgd }), 'model', disposed);
   });
 });

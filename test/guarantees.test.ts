@@ -9,7 +9,7 @@ import {
   type Kernels, type Sequential, type Optimizer, type SequentialConfig,
 } from '../src/index.js';
 import { kernelsUnderTest, seeded, SIMD } from './helpers.js';
-import { sameBits } from './model-helpers.js';
+import { sameBits, stateCopy } from './model-helpers.js';
 
 let k: Kernels;
 beforeAll(async () => {
@@ -20,7 +20,9 @@ beforeAll(async () => {
 
 interface State {
   weights: Float32Array[];
+  /** the optimizer's first state tensor per parameter: SGD's velocity, Adam's m */
   velocities: Float32Array[];
+  /** Adam's v (zeros for SGD) */
   seconds: Float32Array[];
   iterations: number;
   shuffle: number;
@@ -30,9 +32,9 @@ function state(model: Sequential, opt: Optimizer): State {
   const ps = model.parameters();
   return {
     weights: model.getWeights().map((w) => w.values),
-    velocities: ps.map((p) => p.velocity.slice()),
-    // a second moment not yet allocated is all zeros
-    seconds: ps.map((p) => (p.secondMoment ?? new Float32Array(p.size)).slice()),
+    // the optimizer's own state, read without creating it: state not yet allocated is all zeros
+    velocities: ps.map((p) => stateCopy(opt, p, opt.stateNames[0]!)),
+    seconds: ps.map((p) => (opt.stateNames[1] === undefined ? new Float32Array(p.size) : stateCopy(opt, p, opt.stateNames[1]))),
     iterations: opt.iterations,
     shuffle: model.shuffleState,
   };
@@ -74,7 +76,7 @@ describe('after an InvalidArgumentError nothing changed', () => {
       // a few good steps first, so velocities (and Adam's moments) are not zero
       for (let i = 0; i < 3; i++) model.trainBatch(X(8, i), Y(8, i), opt);
       await model.fit(X(12, 9), Y(12, 9), { epochs: 1, batchSize: 5, optimizer: opt });
-      for (const p of model.parameters()) expect(p.velocity.some((v) => v !== 0), p.name).toBe(true);
+      for (const p of model.parameters()) expect(stateCopy(opt, p, opt.stateNames[0]!).some((v) => v !== 0), p.name).toBe(true);
       const before = state(model, opt);
       const bad: Array<[string, () => unknown, string]> = [
         ['x of the wrong length', () => model.trainBatch(seeded(8 * IN - 1, 1), Y(8), opt), 'x'],
@@ -199,15 +201,19 @@ describe('TrainingDivergedError', () => {
       const a = k.parameter(seeded(19, 1)), b = k.parameter(seeded(7, 2));
       a.grad.set(seeded(19, 3)); b.grad.set(seeded(7, 4));
       opt.step([a, b]);
-      const wa = a.value.slice(), wb = b.value.slice(), va = a.velocity.slice(), vb = b.velocity.slice();
-      const sa = a.secondMoment?.slice(), it0 = opt.iterations;
+      const copy = (p: typeof a) => opt.stateNames.map((n) => (opt.state(p) as Record<string, Float32Array>)[n]!.slice());
+      const wa = a.value.slice(), wb = b.value.slice(), sa = copy(a), sb = copy(b), it0 = opt.iterations;
       // SGD: lr · g overflows; Adam: g² overflows the second moment
       b.grad.set(seeded(7, 5, 3e38)); b.grad[6] = 3.4e38;
       const err = (() => { try { opt.step([a, b]); } catch (e) { return e; } })();
       expect(err).toBeInstanceOf(TrainingDivergedError);
       expect((err as Error).message).toMatch(/the update is not finite/);
-      expect(sameBits(a.value, wa) && sameBits(b.value, wb) && sameBits(a.velocity, va) && sameBits(b.velocity, vb)).toBe(true);
-      if (sa) expect(sameBits(a.secondMoment!, sa)).toBe(true);
+      expect(sameBits(a.value, wa) && sameBits(b.value, wb)).toBe(true);
+      // every state tensor (velocity; Adam's m and v) of both parameters
+      opt.stateNames.forEach((n, i) => {
+        expect(sameBits((opt.state(a) as Record<string, Float32Array>)[n]!, sa[i]!), `a ${n}`).toBe(true);
+        expect(sameBits((opt.state(b) as Record<string, Float32Array>)[n]!, sb[i]!), `b ${n}`).toBe(true);
+      });
       expect(opt.iterations).toBe(it0);
       a.dispose(); b.dispose();
     }

@@ -1,7 +1,9 @@
 // Shared by the tests: the build under test (MW_SIMD, set per vitest project) and small
 // tensors placed in the kernels' memory.
+import { spawnSync } from 'node:child_process';
 import { loadKernels, type Kernels } from '../src/index.js';
-import { Block } from '../src/memory.js';
+import { Block } from '../src/runtime/memory.js';
+import { loadBenchKernels, type BenchKernels } from '../bench/bench-kernels.js';
 
 export const SIMD = (process.env.MW_SIMD ?? 'plain') as 'plain' | 'relaxed';
 
@@ -10,6 +12,43 @@ export async function kernelsUnderTest(): Promise<Kernels> {
   const k = await loadKernels({ simd: SIMD });
   if (k.features.relaxedSimd !== (SIMD === 'relaxed')) throw new Error(`expected the ${SIMD} build`);
   return k;
+}
+
+/**
+ * The bench build of the flavour this project tests (build/bench.wasm or build/bench-relaxed.wasm,
+ * loaded through loadKernels({ wasm })): the production kernels plus the test-only ones
+ * (gemm_microkernel_loop, sgd_plain / sgd_momentum / sgd_nesterov, exp_forward, peak_probe).
+ */
+export function benchKernelsUnderTest(): Promise<BenchKernels> {
+  return loadBenchKernels(SIMD);
+}
+
+/**
+ * The V8 flags a child `node` needs to run this project's build: the relaxed SIMD flag on V8
+ * before 11.4 (Node 20) only; Node 22+ runs relaxed SIMD by default and Node 24 exits with
+ * "bad option" when given the flag.
+ */
+export function relaxedSimdNodeFlags(): string[] {
+  if (SIMD !== 'relaxed') return [];
+  const [major, minor] = process.versions.v8.split('.').map(Number) as [number, number];
+  return major < 11 || (major === 11 && minor < 4) ? ['--experimental-wasm-relaxed-simd'] : [];
+}
+
+let numpy: boolean | undefined;
+/**
+ * Whether `python3` can import numpy, for tests that cross-check against it. Without numpy they
+ * skip (say so loudly); under REQUIRE_NUMPY=1 (CI) this throws instead, so a missing numpy fails
+ * the run rather than silently passing it.
+ */
+export function numpyAvailable(): boolean {
+  numpy ??= (() => {
+    const probe = spawnSync('python3', ['-c', 'import numpy'], { encoding: 'utf8' });
+    return !probe.error && probe.status === 0;
+  })();
+  if (!numpy && process.env.REQUIRE_NUMPY === '1') {
+    throw new Error('REQUIRE_NUMPY=1 but python3 cannot import numpy (install it: pip install numpy, or apt-get install -y python3-numpy)');
+  }
+  return numpy;
 }
 
 /** a block in wasm memory holding `data` (or `data` zeros) */

@@ -1,26 +1,32 @@
 // Every raw kernel export against the float64 oracle, on sizes that are not multiples of the SIMD
 // width (scalar tails) and, for GEMM, on shapes around every edge of the build's blocking: the
 // tile (4x8 plain, 3x12 relaxed), the k-block, the m-block and the n-block, read from the module's
-// own GEMM_* exports. Runs on the plain and on the relaxed (FMA) build.
+// own GEMM_* exports. Runs on the plain and on the relaxed (FMA) build. The test-only kernels
+// (gemm_microkernel_loop, the single-rule SGD forms) come from the bench build of the same flavour,
+// and the production module is checked not to export them.
+import { readFileSync } from 'node:fs';
 import { describe, it, expect, beforeAll } from 'vitest';
 import type { Kernels } from '../src/index.js';
-import type { Block } from '../src/memory.js';
-import { kernelsUnderTest, put, seeded, closeness } from './helpers.js';
+import type { Block } from '../src/runtime/memory.js';
+import { BENCH_WASM_FILE, type BenchKernels } from '../bench/bench-kernels.js';
+import { kernelsUnderTest, benchKernelsUnderTest, put, seeded, closeness, SIMD } from './helpers.js';
 import * as oracle from './oracle/oracle.js';
 
 let k: Kernels;
+let bk: BenchKernels;
 beforeAll(async () => {
   k = await kernelsUnderTest();
+  bk = await benchKernelsUnderTest();
 });
 
 const SIZES = [1, 3, 5, 17, 33, 130];
 const GUARD = 16; // floats (64 bytes) of sentinel on each side of an output
 const SENTINEL = 12345.5;
 
-/** a block with `n` floats of `data` between two guard bands of SENTINEL; .at is the data's pointer */
-function guarded(data: ArrayLike<number> | number): { b: Block; at: number; n: number; data(): Float32Array; guardsIntact(): boolean } {
+/** a block (in `kk`'s memory) with `n` floats of `data` between two guard bands of SENTINEL; .at is the data's pointer */
+function guarded(data: ArrayLike<number> | number, kk: Kernels = k): { b: Block; at: number; n: number; data(): Float32Array; guardsIntact(): boolean } {
   const n = typeof data === 'number' ? data : data.length;
-  const b = put(k, n + 2 * GUARD);
+  const b = put(kk, n + 2 * GUARD);
   const f = b.f32;
   f.fill(SENTINEL);
   if (typeof data === 'number') f.fill(0, GUARD, GUARD + n);
@@ -123,12 +129,12 @@ describe('gemm', () => {
       [33, 130, KC + 1], [MC + 3, NC + 1, 65], [9, NC + 1, KC + 1], [MC + 1, 9, KC + 1], [257, 255, KC], [255, 17, KC - 1],
     ];
   };
-  it('gemm_microkernel_loop (the bench\'s diagnostic) computes one MRxNR tile from k-major panels', () => {
+  it('gemm_microkernel_loop (the bench\'s diagnostic, bench build) computes one MRxNR tile from k-major panels', () => {
     const { MR, NR } = blocking();
     const kc = 37;
     const a = seeded(kc * MR, 51), b = seeded(kc * NR, 52);
-    const A = put(k, a), B = put(k, b), C = guarded(MR * NR);
-    k.exports.gemm_microkernel_loop(3, kc, A.ptr, B.ptr, C.at);
+    const A = put(bk, a), B = put(bk, b), C = guarded(MR * NR, bk);
+    bk.exports.gemm_microkernel_loop(3, kc, A.ptr, B.ptr, C.at);
     const got = C.data();
     for (let r = 0; r < MR; r++) for (let j = 0; j < NR; j++) {
       let want = 0;
@@ -281,23 +287,6 @@ describe('activations', () => {
     k.exports.relu_backward(Y.ptr, DY.ptr, D.ptr, x.length);
     expect(Array.from(D.f32)).toEqual([0, 0, 3, 0, 5, 0, 7, 8, 0]);
     free(X, Y, D, DY);
-  });
-
-  it('linear: copy_f32 copies exactly, forward and backward, and is a no-op in place', () => {
-    for (const n of SIZES) {
-      const x = seeded(n, n + 40, 10);
-      const X = put(k, x), Y = guarded(n);
-      k.exports.copy_f32(X.ptr, Y.at, n);
-      expect(Y.data()).toEqual(f32(oracle.activationForward('linear', x, 1, n)));
-      expect(Y.guardsIntact()).toBe(true);
-      const dy = seeded(n, n + 41);
-      const DY = put(k, dy), DZ = put(k, n);
-      k.exports.copy_f32(DY.ptr, DZ.ptr, n);
-      expect(DZ.f32).toEqual(f32(oracle.activationBackward('linear', x, x, dy, 1, n)));
-      k.exports.copy_f32(X.ptr, X.ptr, n);
-      expect(X.f32).toEqual(x);
-      free(X, Y.b, DY, DZ);
-    }
   });
 
   it(`softmax forward per row: rows 1, 3, 5 x cols ${SIZES.join(', ')}, rows sum to 1`, () => {
@@ -577,21 +566,21 @@ describe('mean_squared_error', () => {
 
 describe('update rules', () => {
   const settings: Array<[number, number]> = [[0.1, 0.9], [0.01, 0.5], [1.5, 0.99], [0.05, 0]];
-  it(`sgd_plain, sgd_momentum, sgd_nesterov against the oracle, n = ${SIZES.join(', ')}, several steps`, () => {
+  it(`sgd_plain, sgd_momentum, sgd_nesterov (bench build) against the oracle, n = ${SIZES.join(', ')}, several steps`, () => {
     for (const n of SIZES) {
       for (const [lr, beta] of settings) {
         for (const rule of ['plain', 'momentum', 'nesterov'] as const) {
           const w0 = seeded(n, n * 17 + 1, 2), v0 = seeded(n, n * 17 + 2, 0.5);
-          const W = guarded(w0), V = guarded(v0), G = put(k, n);
+          const W = guarded(w0, bk), V = guarded(v0, bk), G = put(bk, n);
           const w = Float64Array.from(w0), v = Float64Array.from(v0);
           for (let step = 0; step < 3; step++) {
             const g = seeded(n, n * 17 + 3 + step, 3);
             G.f32.set(g);
             // the kernel takes lr and beta as f32: give the oracle the same numbers
             const lr32 = Math.fround(lr), b32 = Math.fround(beta);
-            if (rule === 'plain') { k.exports.sgd_plain(W.at, G.ptr, n, lr); oracle.sgdPlain(w, g, lr32); }
-            else if (rule === 'momentum') { k.exports.sgd_momentum(W.at, V.at, G.ptr, n, lr, beta); oracle.sgdMomentum(w, v, g, lr32, b32); }
-            else { k.exports.sgd_nesterov(W.at, V.at, G.ptr, n, lr, beta); oracle.sgdNesterov(w, v, g, lr32, b32); }
+            if (rule === 'plain') { bk.exports.sgd_plain(W.at, G.ptr, n, lr); oracle.sgdPlain(w, g, lr32); }
+            else if (rule === 'momentum') { bk.exports.sgd_momentum(W.at, V.at, G.ptr, n, lr, beta); oracle.sgdMomentum(w, v, g, lr32, b32); }
+            else { bk.exports.sgd_nesterov(W.at, V.at, G.ptr, n, lr, beta); oracle.sgdNesterov(w, v, g, lr32, b32); }
             const tag = `${rule} n=${n} lr=${lr} beta=${beta} step ${step}`;
             expect(closeness(W.data(), w, 1e-6, 1e-5), tag).toBeLessThanOrEqual(1);
             expect(closeness(V.data(), v, 1e-6, 1e-5), tag).toBeLessThanOrEqual(1);
@@ -670,5 +659,28 @@ describe('gather_rows', () => {
         free(S, I, D.b);
       }
     }
+  });
+});
+
+// ------------------------------------------------------------------- production and bench builds
+
+describe('the production module and the bench build', () => {
+  const BENCH_ONLY = ['peak_probe', 'gemm_microkernel_loop', 'sgd_plain', 'sgd_momentum', 'sgd_nesterov', 'exp_forward'];
+  const exportsOf = (file: string) => WebAssembly.Module.exports(new WebAssembly.Module(readFileSync(new URL(`../${file}`, import.meta.url))));
+  const production = SIMD === 'relaxed' ? 'build/relaxed.wasm' : 'build/release.wasm';
+
+  it(`${production} exports none of the bench's and tests' own kernels, nor the removed copy_f32`, () => {
+    const names = exportsOf(production).map((e) => e.name);
+    expect(names).toContain('gemm');
+    for (const name of [...BENCH_ONLY, 'copy_f32']) expect(names, name).not.toContain(name);
+  });
+
+  it(`${BENCH_WASM_FILE[SIMD]} exports everything ${production} does, the same ABI_VERSION, plus those kernels`, () => {
+    const prod = exportsOf(production), bench = exportsOf(BENCH_WASM_FILE[SIMD]);
+    const key = (e: WebAssembly.ModuleExportDescriptor) => `${e.name}:${e.kind}`;
+    expect(bench.map(key).sort()).toEqual([...prod.map(key), ...BENCH_ONLY.map((n) => `${n}:function`)].sort());
+    const version = (ex: WebAssembly.Exports) => Number((ex.ABI_VERSION as WebAssembly.Global).value);
+    expect(version(bk.exports as unknown as WebAssembly.Exports)).toBe(version(k.exports as unknown as WebAssembly.Exports));
+    expect(bk.features.relaxedSimd).toBe(k.features.relaxedSimd);
   });
 });

@@ -58,8 +58,11 @@ describe('create and dispose', () => {
       m.trainBatch(small.x, small.y, sgd);
       m.trainBatch(big.x, big.y, sgd); // the workspace grows inside the cycle
       m.predict(small.x);
-      keep.trainBatch(small.x, small.y, sgd); // a live neighbour allocates nothing new
-      m.dispose();
+      keep.trainBatch(small.x, small.y, sgd); // the optimizer's velocity for a live neighbour…
+      m.dispose(); // frees the model and this optimizer's state for it
+      expect(sgd.hasState(keep.parameters()[0]!)).toBe(true);
+      sgd.dispose(); // …is the optimizer's, given back with it
+      expect(sgd.hasState(keep.parameters()[0]!)).toBe(false);
     };
     for (let i = 0; i < 3; i++) cycle(i);
     const bytes = wasmBytes(), inUse = k.arena.bytesInUse;
@@ -69,7 +72,20 @@ describe('create and dispose', () => {
     keep.dispose();
   }, 60_000);
 
-  it('200 fits give back their dataset copies', async () => {
+  it('200 fits give back their dataset copies (one optimizer throughout: its state is made once)', async () => {
+    const model = k.sequential({ inputSize: 12, layers: [dense(8, 'sigmoid'), dense(5, 'softmax')], seed: 5 });
+    const { x, y } = data(40, 4);
+    const sgd = new SGD({ learningRate: 0.01, momentum: 0.9 });
+    await model.fit(x, y, { epochs: 1, batchSize: 16, optimizer: sgd });
+    const bytes = wasmBytes(), inUse = k.arena.bytesInUse;
+    for (let i = 0; i < 200; i++) await model.fit(x, y, { epochs: 1, batchSize: 16, seed: i, optimizer: sgd });
+    expect(wasmBytes()).toBe(bytes);
+    expect(k.arena.bytesInUse).toBe(inUse);
+    model.dispose();
+  }, 60_000);
+
+  it("200 fits with the default optimizer give back their dataset copies and that optimizer's state", async () => {
+    // fit makes its own SGD when given none; nobody else can dispose it, so fit must
     const model = k.sequential({ inputSize: 12, layers: [dense(8, 'sigmoid'), dense(5, 'softmax')], seed: 5 });
     const { x, y } = data(40, 4);
     await model.fit(x, y, { epochs: 1, batchSize: 16 });

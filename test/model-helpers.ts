@@ -1,14 +1,17 @@
 // Shared by the model-level tests: a Sequential's weights as the float64 oracle's layers, and
 // small comparisons that stay fast on big typed arrays (vitest's toEqual is slow there).
-import type { Sequential } from '../src/index.js';
+import type { DenseSpec, Optimizer, Parameter, Sequential } from '../src/index.js';
 import type { Act, OracleLayer } from './oracle/oracle.js';
 
-/** the model's current weights as the oracle's layers (float64 copies of the float32 values) */
+/** the model's current weights as the oracle's layers (float64 copies of the float32 values);
+ *  dense layers only, as the oracle */
 export function oracleLayers(model: Sequential): OracleLayer[] {
   const ws = model.getWeights();
   let i = 0;
   let inSize = model.inputSize;
-  return model.layers.map((spec) => {
+  return model.layers.map((s) => {
+    if (s.type !== 'dense') throw new Error(`oracleLayers: the oracle models dense layers only, got ${s.type}`);
+    const spec = s as DenseSpec;
     const w = Float64Array.from(ws[i++]!.values);
     const b = spec.bias ? Float64Array.from(ws[i++]!.values) : null;
     const layer: OracleLayer = { w, b, inSize, outSize: spec.units, act: spec.activation as Act };
@@ -25,11 +28,22 @@ export function sameBits(a: Float32Array, b: Float32Array): boolean {
   return true;
 }
 
-/** getWeights() values and every parameter's velocity, copied */
-export function snapshot(model: Sequential): { weights: Float32Array[]; velocities: Float32Array[] } {
+/** a copy of `optimizer`'s state tensor `name` for `p`, or zeros where it holds none (yet): read
+ *  without creating or marking it (state() would mark it in use), so that a snapshot changes nothing */
+export function stateCopy(optimizer: Optimizer, p: Parameter, name: string): Float32Array {
+  const held = optimizer.peekState(p);
+  return held ? held[optimizer.stateNames.indexOf(name)]! : new Float32Array(p.size);
+}
+
+/** getWeights() values and, for every parameter, the optimizer's state, copied: `velocities` is
+ *  the first state tensor (SGD's velocity, Adam's m), `states` all of them in stateNames order */
+export function snapshot(model: Sequential, optimizer: Optimizer): { weights: Float32Array[]; velocities: Float32Array[]; states: Float32Array[][] } {
+  const params = model.parameters();
+  const states = params.map((p) => optimizer.stateNames.map((name) => stateCopy(optimizer, p, name)));
   return {
     weights: model.getWeights().map((w) => w.values),
-    velocities: model.parameters().map((p) => p.velocity.slice()),
+    velocities: states.map((s) => s[0]!),
+    states,
   };
 }
 

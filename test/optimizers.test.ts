@@ -5,10 +5,11 @@
 // the schedules at known steps, and the arguments the optimizers refuse.
 import { describe, it, expect, beforeAll } from 'vitest';
 import {
-  SGD, Adam, InvalidArgumentError, stepDecay, exponentialDecay, cosineDecay, linearWarmup,
+  SGD, Adam, InvalidArgumentError, stepDecay, exponentialDecay, cosineDecay, linearWarmup, dense,
   type Kernels, type Optimizer, type Parameter,
 } from '../src/index.js';
 import { kernelsUnderTest, seeded, closeness } from './helpers.js';
+import { sameBits } from './model-helpers.js';
 
 let k: Kernels;
 beforeAll(async () => {
@@ -122,10 +123,16 @@ function torchAdam(o: { lr: Lr; beta1?: number; beta2?: number; epsilon?: number
 // ------------------------------------------------------------------ harness
 
 const f64 = (a: ArrayLike<number>) => Float64Array.from(a);
-const stateOf = (ps: Parameter[]): State => ({
+/** the optimizer's own state tensor `i` (in stateNames order) for p, or zeros where it keeps none
+ *  (yet): read without creating it */
+const stateTensor = (opt: Optimizer, p: Parameter, i: number): Float32Array => {
+  const name = opt.stateNames[i];
+  return name !== undefined && opt.hasState(p) ? opt.state(p)[name]! : new Float32Array(p.size);
+};
+const stateOf = (opt: Optimizer, ps: Parameter[]): State => ({
   w: ps.map((p) => f64(p.value)),
-  s1: ps.map((p) => f64(p.velocity)),
-  s2: ps.map((p) => f64(p.secondMoment ?? new Float32Array(p.size))),
+  s1: ps.map((p) => f64(stateTensor(opt, p, 0))),
+  s2: ps.map((p) => f64(stateTensor(opt, p, 1))),
 });
 
 /** float32 rounding of one step: values of order 1 change in their last bits */
@@ -142,17 +149,17 @@ function follow(opt: Optimizer, ref: Reference, o: { sizes?: number[]; steps?: n
   const sizes = o.sizes ?? [17, 5];
   const steps = o.steps ?? 12;
   const ps = sizes.map((n, i) => k.parameter(seeded(n, 100 + i, 1.5), `p${i}`));
-  const long = stateOf(ps);
+  const long = stateOf(opt, ps);
   for (let t = 0; t < steps; t++) {
-    const grads = o.grads ? o.grads(t, stateOf(ps)) : sizes.map((n, i) => f64(seeded(n, 1000 * t + 7 * i + 1, o.gradScale ?? 1)));
+    const grads = o.grads ? o.grads(t, stateOf(opt, ps)) : sizes.map((n, i) => f64(seeded(n, 1000 * t + 7 * i + 1, o.gradScale ?? 1)));
     ps.forEach((p, i) => p.grad.set(grads[i]!));
-    const one = stateOf(ps);
+    const one = stateOf(opt, ps);
     const g32 = ps.map((p) => f64(p.grad)); // the float32 gradients the kernels see
     ref(one, g32.map((g) => Float64Array.from(g)), t);
     ref(long, g32, t);
     opt.step(ps);
     expect(opt.iterations).toBe(t + 1);
-    const now = stateOf(ps);
+    const now = stateOf(opt, ps);
     for (const key of ['w', 's1', 's2'] as const) {
       now[key].forEach((a, i) => {
         expect(closeness(a, one[key][i]!, STEP_ATOL, STEP_RTOL), `${key}[${i}] after step ${t + 1}`).toBeLessThanOrEqual(1);
@@ -203,14 +210,17 @@ describe("convention 'pytorch': torch.optim.SGD's documented algorithm, step by 
   it('the buffer is the gradient itself after the first step (dampening does not apply to it), momentum 0 keeps no buffer', () => {
     const opt = new SGD({ learningRate: 0.5, momentum: 0.9, dampening: 0.5, convention: 'pytorch' });
     const p = stepOnce(opt, k.parameter([1, 2, 3, 4, 5]), [0.5, -1, 2, 0.25, -4]);
-    expect(Array.from(p.velocity)).toEqual([0.5, -1, 2, 0.25, -4]);
+    expect(Array.from(opt.state(p).velocity)).toEqual([0.5, -1, 2, 0.25, -4]);
     expect(Array.from(p.value)).toEqual([0.75, 2.5, 2, 3.875, 7]);
     // second step: b = 0.9 b + 0.5 g, w -= 0.5 b
     stepOnce(opt, p, [1, 1, 1, 1, 1]);
-    expect(closeness(p.velocity, [0.95, -0.4, 2.3, 0.725, -3.1], 1e-7, 1e-6)).toBeLessThanOrEqual(1);
+    expect(closeness(opt.state(p).velocity, [0.95, -0.4, 2.3, 0.725, -3.1], 1e-7, 1e-6)).toBeLessThanOrEqual(1);
     expect(closeness(p.value, [0.275, 2.7, 0.85, 3.5125, 8.55], 1e-6, 1e-6)).toBeLessThanOrEqual(1);
-    const q = stepOnce(new SGD({ learningRate: 0.5, convention: 'pytorch' }), k.parameter([1, 2]), [1, 1]);
-    expect(Array.from(q.velocity)).toEqual([0, 0]);
+    const plain = new SGD({ learningRate: 0.5, convention: 'pytorch' });
+    const q = stepOnce(plain, k.parameter([1, 2]), [1, 1]);
+    expect(Array.from(q.value)).toEqual([0.5, 1.5]);
+    expect(plain.hasState(q), 'momentum 0 keeps no buffer').toBe(false);
+    expect(Array.from(plain.state(q).velocity)).toEqual([0, 0]);
     p.dispose(); q.dispose();
   });
 
@@ -220,13 +230,14 @@ describe("convention 'pytorch': torch.optim.SGD's documented algorithm, step by 
     stepOnce(opt, p, [1, 1]);
     // a second parameter, first stepped at the optimizer's third update: b = g, not (1 - dampening) g
     const q = stepOnce(opt, k.parameter([1, 2]), [2, -2]);
-    expect(Array.from(q.velocity)).toEqual([2, -2]);
+    expect(Array.from(opt.state(q).velocity)).toEqual([2, -2]);
     expect(Array.from(q.value)).toEqual([0, 3]);
     // a momentum-0 step keeps no buffer, so the first step with momentum still starts from g
     const sched = new SGD({ learningRate: 0.5, momentum: (t: number) => (t === 0 ? 0 : 0.9), dampening: 0.5, convention: 'pytorch' });
     const r = stepOnce(sched, k.parameter([1, 2]), [1, 1]);
+    expect(sched.hasState(r), 'no buffer after a momentum-0 step').toBe(false);
     stepOnce(sched, r, [4, 4]);
-    expect(Array.from(r.velocity)).toEqual([4, 4]);
+    expect(Array.from(sched.state(r).velocity)).toEqual([4, 4]);
     p.dispose(); q.dispose(); r.dispose();
   });
 });
@@ -257,10 +268,10 @@ describe("convention 'seed' (default): Keras's SGD, step by step", () => {
     const decoupled = new SGD({ learningRate: 0.5, momentum: 0.9, weightDecay: 0.1, decoupledWeightDecay: true });
     const a = stepOnce(coupled, k.parameter([2, -4]), [0, 0]), b = stepOnce(decoupled, k.parameter([2, -4]), [0, 0]);
     // coupled: v = -0.5 · 0.1 · w = [-0.1, 0.2], w = [1.9, -3.8]
-    expect(closeness(a.velocity, [-0.1, 0.2], 1e-7, 1e-6)).toBeLessThanOrEqual(1);
+    expect(closeness(coupled.state(a).velocity, [-0.1, 0.2], 1e-7, 1e-6)).toBeLessThanOrEqual(1);
     expect(closeness(a.value, [1.9, -3.8], 1e-7, 1e-6)).toBeLessThanOrEqual(1);
     // decoupled: w = w − 0.5 · 0.1 · w = [1.9, -3.8] too, but nothing enters the velocity
-    expect(Array.from(b.velocity)).toEqual([0, 0]);
+    expect(Array.from(decoupled.state(b).velocity)).toEqual([0, 0]);
     expect(closeness(b.value, [1.9, -3.8], 1e-7, 1e-6)).toBeLessThanOrEqual(1);
     // so the second zero-gradient step differs: coupled carries momentum, decoupled only decays
     stepOnce(coupled, a, [0, 0]); stepOnce(decoupled, b, [0, 0]);
@@ -471,7 +482,7 @@ describe("'seed' and 'pytorch' conventions", () => {
       opt.step(ps);
       traj.push(ps.map((p) => p.value.slice()));
     }
-    const vel = ps.map((p) => p.velocity.slice());
+    const vel = ps.map((p) => opt.state(p).velocity.slice());
     dispose(ps);
     return { traj, vel };
   };
@@ -591,10 +602,10 @@ describe('rejected with a clear InvalidArgumentError', () => {
     // a momentum schedule that reaches 1 is refused at the step that would use it, and nothing moves
     const opt = new SGD({ learningRate: 0.1, momentum: (s) => (s < 1 ? 0.9 : 1) });
     const p = stepOnce(opt, k.parameter([1, 2]), [1, 1]);
-    const w = p.value.slice(), v = p.velocity.slice();
+    const w = p.value.slice(), v = opt.state(p).velocity.slice();
     rejects(() => stepOnce(opt, p, [1, 1]), 'momentum', /\[0, 1\) \(step 1\), got 1/);
     expect(Array.from(p.value)).toEqual(Array.from(w));
-    expect(Array.from(p.velocity)).toEqual(Array.from(v));
+    expect(Array.from(opt.state(p).velocity)).toEqual(Array.from(v));
     expect(opt.iterations).toBe(1);
     p.dispose();
   });
@@ -631,5 +642,239 @@ describe('rejected with a clear InvalidArgumentError', () => {
     rejects(() => new Adam({ epsilon: 0 }), 'epsilon', /> 0/);
     // accepted: dampening with plain momentum under the PyTorch convention
     expect(new SGD({ momentum: 0.9, dampening: 0.1, convention: 'pytorch' }).dampening).toBe(0.1);
+  });
+});
+
+// ------------------------------------------------------------------ the optimizer owns its state
+
+describe('the optimizer owns its state (velocities, Adam moments), per parameter', () => {
+  const bits = (a: Float32Array, b: Float32Array) => sameBits(a, b);
+  const copies = (ws: ReadonlyArray<{ values: Float32Array }>) => ws.map((w) => w.values.slice());
+  const IN = 5;
+  const netConfig = { inputSize: IN, layers: [dense(7, 'tanh'), dense(3, 'softmax')], seed: 17 };
+  const batch = (rows: number, seed: number) => ({
+    x: seeded(rows * IN, seed, 1.5),
+    y: Int32Array.from(seeded(rows, seed + 1), (v) => Math.min(2, Math.floor(((v + 1) / 2) * 3))),
+  });
+
+  it("the founding example through sgd.state(w): velocity -0.03, grad 0.5, lr 0.1, momentum 0.9 gives velocity -0.077, value 1.923", () => {
+    const w = k.parameter([2.0]);
+    const sgd = new SGD({ learningRate: 0.1, momentum: 0.9 });
+    expect(sgd.hasState(w)).toBe(false);
+    expect(Object.keys(sgd.state(w))).toEqual(['velocity']);
+    expect(sgd.hasState(w)).toBe(true);
+    sgd.state(w).velocity[0] = -0.03;
+    w.grad[0] = 0.5;
+    sgd.step([w]);
+    expect(Math.abs(sgd.state(w).velocity[0]! - -0.077)).toBeLessThan(1e-7);
+    expect(Math.abs(w.value[0]! - 1.923)).toBeLessThan(2e-7);
+    // exactly the float32 rounding of the rule
+    expect(sgd.state(w).velocity[0]).toBe(Math.fround(Math.fround(Math.fround(0.9) * Math.fround(-0.03)) - Math.fround(Math.fround(0.1) * 0.5)));
+    w.dispose();
+  });
+
+  it('state(param) is zeroed when first asked, even where the arena hands back memory a disposed parameter left dirty', () => {
+    const sgd = new SGD({ learningRate: 0.1, momentum: 0.9 }), adam = new Adam();
+    const dirty = k.parameter(new Float32Array(33).fill(5));
+    sgd.state(dirty).velocity.fill(-7);
+    adam.state(dirty).m.fill(3); adam.state(dirty).v.fill(9);
+    dirty.grad.fill(11);
+    dirty.dispose(); // five blocks of 33 floats, all non-zero, back to the arena
+    const p = k.parameter({ shape: [33] });
+    expect(sgd.hasState(p)).toBe(false);
+    expect(adam.hasState(p)).toBe(false);
+    expect(sgd.state(p).velocity.every((v) => v === 0)).toBe(true);
+    const s = adam.state(p);
+    expect(Object.keys(s)).toEqual(['m', 'v']);
+    expect(s.m.every((v) => v === 0) && s.v.every((v) => v === 0)).toBe(true);
+    expect(s.m.length).toBe(33);
+    p.dispose();
+  });
+
+  it('state(param) returns live views: a write through it is what the next step starts from (SGD and Adam)', () => {
+    // SGD, seed form: v = 0.5 · 1 - 0.25 · 2 = 0, w = 1 + 0 = 1; then v = 0.5 · 4 - 0.25 · 2 = 1.5, w = 2.5
+    const sgd = new SGD({ learningRate: 0.25, momentum: 0.5 });
+    const p = k.parameter([1, 1]);
+    const views = sgd.state(p);
+    views.velocity.set([1, 4]);
+    p.grad.set([2, 2]);
+    sgd.step([p]);
+    expect(Array.from(p.value)).toEqual([1, 2.5]);
+    expect(Array.from(views.velocity)).toEqual([0, 1.5]); // the same views object sees the step
+    // Adam: m and v written by hand; with g = 0 the step is lr · m̂ / (√v̂ + ε)
+    const adam = new Adam({ learningRate: 0.5, beta1: 0.5, beta2: 0.75, epsilon: 1e-8 });
+    const q = k.parameter([0]);
+    adam.state(q).m[0] = 2; adam.state(q).v[0] = 16;
+    q.grad[0] = 0;
+    adam.step([q]);
+    // m = 0.5 · 2 = 1, v = 0.75 · 16 = 12; m̂ = 1 / 0.5 = 2, v̂ = 12 / 0.25 = 48: w = -0.5 · 2 / (√48 + 1e-8)
+    expect(adam.state(q).m[0]).toBe(1);
+    expect(adam.state(q).v[0]).toBe(12);
+    expect(Math.abs(q.value[0]! - -1 / (Math.sqrt(48) + 1e-8))).toBeLessThan(1e-7);
+    p.dispose(); q.dispose();
+  });
+
+  it('state views survive memory growth (re-taken on every read)', () => {
+    const adam = new Adam({ learningRate: 0.01 });
+    const p = k.parameter(seeded(17, 1));
+    p.grad.set(seeded(17, 2));
+    adam.step([p]);
+    const views = adam.state(p);
+    const m = views.m.slice(), v = views.v.slice(), buffer = k.exports.memory.buffer;
+    const grows = k.arena.grows;
+    const big = k.parameter({ shape: [4_000_000] }); // 48 MB: forces memory.grow
+    expect(k.arena.grows).toBeGreaterThan(grows);
+    expect(k.exports.memory.buffer).not.toBe(buffer);
+    expect(bits(views.m, m) && bits(views.v, v)).toBe(true);
+    expect(views.m.buffer).toBe(k.exports.memory.buffer);
+    expect(bits(adam.state(p).m, m)).toBe(true);
+    big.dispose(); p.dispose();
+  });
+
+  it('state is freed when the model is disposed, and with optimizer.dispose(); no view reads freed memory', () => {
+    const inUse = k.arena.bytesInUse;
+    const model = k.sequential(netConfig);
+    const { x, y } = batch(8, 3);
+    model.trainBatch(x, y, new SGD({ learningRate: 0.1 })); // momentum 0: sizes the workspace, keeps no state
+    const modelBytes = k.arena.bytesInUse;
+    const sgd = new SGD({ learningRate: 0.1, momentum: 0.9 }), adam = new Adam();
+    model.trainBatch(x, y, sgd);
+    const withSgd = k.arena.bytesInUse;
+    const floats = model.parameters().reduce((n, p) => n + p.size, 0);
+    expect(withSgd - modelBytes).toBeGreaterThanOrEqual(floats * 4); // one velocity per parameter
+    model.trainBatch(x, y, adam);
+    const withAdam = k.arena.bytesInUse;
+    expect(withAdam - withSgd).toBeGreaterThanOrEqual(2 * floats * 4); // m and v
+    // optimizer.dispose() gives back exactly its own state
+    sgd.dispose();
+    expect(k.arena.bytesInUse).toBe(withAdam - (withSgd - modelBytes));
+    for (const p of model.parameters()) { expect(sgd.hasState(p)).toBe(false); expect(adam.hasState(p)).toBe(true); }
+    // it can still step: its state is made again, zeroed (one step from zero: v = -lr g)
+    model.trainBatch(x, y, sgd);
+    const p0 = model.parameters()[0]!;
+    const v = sgd.state(p0).velocity;
+    for (let i = 0; i < p0.size; i++) expect(v[i], `velocity[${i}]`).toBe(Math.fround(-Math.fround(0.1) * p0.grad[i]!));
+    // the model's dispose frees every optimizer's state for its parameters
+    const views = adam.state(p0);
+    model.dispose();
+    expect(k.arena.bytesInUse).toBe(inUse);
+    expect(sgd.hasState(p0)).toBe(false);
+    expect(adam.hasState(p0)).toBe(false);
+    expect(() => views.m, 'a view of freed state').toThrow(InvalidArgumentError);
+    expect(() => adam.state(p0)).toThrow(/disposed/);
+    // disposing an optimizer twice, or one that holds nothing, is harmless
+    expect(() => { sgd.dispose(); sgd.dispose(); new Adam().dispose(); }).not.toThrow();
+    expect(k.arena.bytesInUse).toBe(inUse);
+  });
+
+  it('optimizer.dispose() frees its state on a bare parameter: bytes in use go back, the parameter keeps value and grad', () => {
+    const p = k.parameter(seeded(100, 4));
+    p.grad.set(seeded(100, 5));
+    const before = k.arena.bytesInUse;
+    const adam = new Adam({ learningRate: 0.01 });
+    adam.step([p]);
+    expect(k.arena.bytesInUse).toBeGreaterThanOrEqual(before + 2 * 100 * 4);
+    const w = p.value.slice();
+    adam.dispose();
+    expect(k.arena.bytesInUse).toBe(before);
+    expect(bits(p.value, w)).toBe(true);
+    p.dispose();
+  });
+
+  it('20 steps of SGD (momentum 0.9) on a model, then one step of a new Adam: bitwise one step of a fresh Adam from the same weights; the SGD velocity is untouched', () => {
+    const model = k.sequential(netConfig);
+    const sgd = new SGD({ learningRate: 0.1, momentum: 0.9 });
+    for (let s = 0; s < 20; s++) { const b = batch(8, 10 + s); model.trainBatch(b.x, b.y, sgd); }
+    const params = model.parameters();
+    for (const p of params) expect(sgd.state(p).velocity.some((v) => v !== 0), `${p.name}: SGD left a velocity`).toBe(true);
+    const velocities = params.map((p) => sgd.state(p).velocity.slice());
+    const weights = copies(model.getWeights());
+    // the twin: the same weights, never trained
+    const twin = k.sequential(netConfig);
+    twin.setWeights(weights);
+    const b = batch(8, 99);
+    const adam = new Adam({ learningRate: 0.01 }), fresh = new Adam({ learningRate: 0.01 });
+    expect(model.trainBatch(b.x, b.y, adam)).toBe(twin.trainBatch(b.x, b.y, fresh));
+    const after = copies(model.getWeights()), want = copies(twin.getWeights());
+    after.forEach((w, i) => expect(bits(w, want[i]!), `weights[${i}] (Adam did not start from the SGD velocity)`).toBe(true));
+    params.forEach((p, i) => {
+      const q = twin.parameters()[i]!;
+      expect(bits(adam.state(p).m, fresh.state(q).m) && bits(adam.state(p).v, fresh.state(q).v), `${p.name}: Adam's own m and v`).toBe(true);
+      expect(bits(sgd.state(p).velocity, velocities[i]!), `${p.name}: the SGD velocity`).toBe(true);
+    });
+    // and Adam really moved the weights (else the comparison proves nothing)
+    expect(after.some((w, i) => !bits(w, weights[i]!))).toBe(true);
+    model.dispose(); twin.dispose();
+  });
+
+  it('two SGD optimizers on one parameter keep separate velocities', () => {
+    const p = k.parameter([1, 1]);
+    const a = new SGD({ learningRate: 0.5, momentum: 0.5 }), b = new SGD({ learningRate: 0.25, momentum: 0.5 });
+    p.grad.set([1, 2]);
+    a.step([p]); // a: v = [-0.5, -1]
+    b.step([p]); // b: v = 0.5 · 0 - 0.25 g = [-0.25, -0.5] (a shared velocity would give [-0.5, -1])
+    expect(Array.from(a.state(p).velocity)).toEqual([-0.5, -1]);
+    expect(Array.from(b.state(p).velocity)).toEqual([-0.25, -0.5]);
+    a.step([p]); // a: v = 0.5 · [-0.5, -1] - 0.5 g = [-0.75, -1.5]
+    expect(Array.from(a.state(p).velocity)).toEqual([-0.75, -1.5]);
+    expect(Array.from(b.state(p).velocity)).toEqual([-0.25, -0.5]);
+    expect(Array.from(p.value)).toEqual([1 - 0.5 - 0.25 - 0.75, 1 - 1 - 0.5 - 1.5]);
+    p.dispose();
+  });
+
+  it("two SGD optimizers on one model, stepped in turn: neither step touches the other's velocity", () => {
+    const model = k.sequential(netConfig);
+    const a = new SGD({ learningRate: 0.1, momentum: 0.9 }), b = new SGD({ learningRate: 0.05, momentum: 0.5, nesterov: true });
+    // each velocity moves only on its own optimizer's steps
+    let lastA: Float32Array[] | null = null;
+    for (let s = 0; s < 6; s++) {
+      const bt = batch(8, 40 + s);
+      const opt = s % 2 === 0 ? a : b, other = s % 2 === 0 ? b : a;
+      const otherBefore = model.parameters().map((p) => (other.hasState(p) ? other.state(p).velocity.slice() : null));
+      model.trainBatch(bt.x, bt.y, opt);
+      model.parameters().forEach((p, i) => {
+        const ob = otherBefore[i]!;
+        if (ob === null) expect(other.hasState(p), `step ${s}: ${p.name}`).toBe(false);
+        else expect(bits(other.state(p).velocity, ob), `step ${s}: ${p.name}, the other optimizer's velocity`).toBe(true);
+      });
+      if (opt === a) lastA = model.parameters().map((p) => a.state(p).velocity.slice());
+    }
+    expect(a.iterations).toBe(3);
+    expect(b.iterations).toBe(3);
+    model.parameters().forEach((p, i) => {
+      expect(bits(a.state(p).velocity, lastA![i]!)).toBe(true);
+      expect(bits(a.state(p).velocity, b.state(p).velocity)).toBe(false);
+    });
+    model.dispose();
+  });
+
+  it('step([w, w]) is refused with InvalidArgumentError naming params[1], and changes nothing', () => {
+    for (const make of [() => new SGD({ learningRate: 0.1, momentum: 0.9 }), () => new SGD({ learningRate: 0.1 }), () => new Adam({ learningRate: 0.1 })]) {
+      const opt = make();
+      const w = k.parameter([1, 2, 3]), u = k.parameter([4, 5]);
+      w.grad.set([1, 1, 1]); u.grad.set([1, 1]);
+      opt.step([w, u]);
+      const value = w.value.slice(), state = opt.stateNames.map((n) => (opt.state(w) as Record<string, Float32Array>)[n]!.slice()), it0 = opt.iterations;
+      rejects(() => opt.step([w, w]), 'params[1]', /each parameter once/);
+      rejects(() => opt.step([w, u, w]), 'params[2]', /'parameter' is listed twice/);
+      expect(bits(w.value, value), 'value').toBe(true);
+      opt.stateNames.forEach((n, i) => expect(bits((opt.state(w) as Record<string, Float32Array>)[n]!, state[i]!), n).toBe(true));
+      expect(opt.iterations).toBe(it0);
+      w.dispose(); u.dispose();
+    }
+  });
+
+  it('step refuses what is not a live Parameter: a disposed one, or something else (naming its index)', () => {
+    const sgd = new SGD({ learningRate: 0.1, momentum: 0.9 });
+    const p = k.parameter([1]), q = k.parameter([2]);
+    q.dispose();
+    expect(() => sgd.step([p, q])).toThrow(InvalidArgumentError);
+    expect(() => sgd.step([p, q])).toThrow(/disposed/);
+    rejects(() => sgd.step([p, { value: [1] } as never]), 'params[1]', /a Parameter/);
+    rejects(() => sgd.step(p as never), 'params', /an array of Parameter/);
+    expect(p.value[0]).toBe(1);
+    expect(sgd.iterations).toBe(0);
+    expect(() => sgd.state({} as never)).toThrow(InvalidArgumentError);
+    p.dispose();
   });
 });

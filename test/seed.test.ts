@@ -12,11 +12,13 @@ beforeAll(async () => {
 describe("the seed's numeric example", () => {
   it('w = 2.0, velocity -0.03, grad 0.5, lr 0.1, momentum 0.9: velocity -0.077, value 1.923', () => {
     const w = k.parameter([2.0]);
-    w.velocity[0] = -0.03;
+    const sgd = new SGD({ learningRate: 0.1, momentum: 0.9 });
+    // the velocity is the optimizer's own state for w, created zeroed when first asked for
+    sgd.state(w).velocity[0] = -0.03;
     w.grad[0] = 0.5;
-    new SGD({ learningRate: 0.1, momentum: 0.9 }).step([w]);
+    sgd.step([w]);
     // 0.9 * -0.03 - 0.1 * 0.5 = -0.077; 2.0 + -0.077 = 1.923 (float32: a few ulp)
-    expect(Math.abs(w.velocity[0]! - -0.077)).toBeLessThan(1e-7);
+    expect(Math.abs(sgd.state(w).velocity[0]! - -0.077)).toBeLessThan(1e-7);
     expect(Math.abs(w.value[0]! - 1.923)).toBeLessThan(2e-7);
     expect(w.grad[0]).toBe(0.5); // the update reads the gradient, never changes it
     w.dispose();
@@ -24,11 +26,13 @@ describe("the seed's numeric example", () => {
 
   it('the same step on a parameter of 17 values (SIMD body and tail) gives the same numbers everywhere', () => {
     const w = k.parameter(new Float32Array(17).fill(2));
-    w.velocity.fill(-0.03);
+    const sgd = new SGD({ learningRate: 0.1, momentum: 0.9 });
+    sgd.state(w).velocity.fill(-0.03);
     w.grad.fill(0.5);
-    new SGD({ learningRate: 0.1, momentum: 0.9 }).step([w]);
+    sgd.step([w]);
+    const velocity = sgd.state(w).velocity;
     for (let i = 0; i < 17; i++) {
-      expect(Math.abs(w.velocity[i]! - -0.077), `velocity[${i}]`).toBeLessThan(1e-7);
+      expect(Math.abs(velocity[i]! - -0.077), `velocity[${i}]`).toBeLessThan(1e-7);
       expect(Math.abs(w.value[i]! - 1.923), `value[${i}]`).toBeLessThan(2e-7);
     }
     w.dispose();

@@ -58,7 +58,7 @@ describe('the browser entry', () => {
       }
     }
     expect(seen.size).toBeGreaterThan(5);
-    expect(Object.fromEntries(bare)).toEqual({ '@assemblyscript/loader': 'dist/kernels.js' });
+    expect(Object.fromEntries(bare)).toEqual({ '@assemblyscript/loader': 'dist/runtime/load.js' });
   }, 60_000);
 });
 

@@ -52,7 +52,7 @@ function randAwayFromZero(n: number, r: () => number): Float64Array {
 
 function dot(a: ArrayLike<number>, b: ArrayLike<number>): number {
   let s = 0;
-  for (let i = 0; i < a.length; i++) s += a[i] * b[i];
+  for (let i = 0; i < a.length; i++) s += a[i]! * b[i]!;
   return s;
 }
 
@@ -60,7 +60,7 @@ function dot(a: ArrayLike<number>, b: ArrayLike<number>): number {
 function numericGrad(f: () => number, x: Float64Array, h = 1e-5): Float64Array {
   const g = new Float64Array(x.length);
   for (let i = 0; i < x.length; i++) {
-    const old = x[i];
+    const old = x[i]!;
     x[i] = old + h;
     const fp = f();
     x[i] = old - h;
@@ -78,9 +78,9 @@ function relError(a: ArrayLike<number>, b: ArrayLike<number>): number {
   let na = 0;
   let nb = 0;
   for (let i = 0; i < a.length; i++) {
-    d += (a[i] - b[i]) ** 2;
-    na += a[i] * a[i];
-    nb += b[i] * b[i];
+    d += (a[i]! - b[i]!) ** 2;
+    na += a[i]! * a[i]!;
+    nb += b[i]! * b[i]!;
   }
   return Math.sqrt(d) / Math.max(Math.sqrt(na), Math.sqrt(nb), 1e-300);
 }
@@ -88,7 +88,7 @@ function relError(a: ArrayLike<number>, b: ArrayLike<number>): number {
 function expectGradClose(analytic: ArrayLike<number>, numeric: ArrayLike<number>): void {
   // Guard against vacuous passes: the gradient must not be all zeros.
   let norm = 0;
-  for (let i = 0; i < numeric.length; i++) norm += numeric[i] * numeric[i];
+  for (let i = 0; i < numeric.length; i++) norm += numeric[i]! * numeric[i]!;
   expect(norm).toBeGreaterThan(1e-12);
   expect(relError(analytic, numeric)).toBeLessThan(1e-6);
 }
@@ -96,7 +96,7 @@ function expectGradClose(analytic: ArrayLike<number>, numeric: ArrayLike<number>
 function expectArrayClose(actual: ArrayLike<number>, expected: ArrayLike<number>, tol = 1e-12): void {
   expect(actual.length).toBe(expected.length);
   for (let i = 0; i < expected.length; i++) {
-    expect(Math.abs(actual[i] - expected[i]), `index ${i}: ${actual[i]} vs ${expected[i]}`).toBeLessThanOrEqual(tol);
+    expect(Math.abs(actual[i]! - expected[i]!), `index ${i}: ${actual[i]} vs ${expected[i]}`).toBeLessThanOrEqual(tol);
   }
 }
 
@@ -320,10 +320,10 @@ describe('finite differences', () => {
   function makeMlp(seed: number, sizes: number[], acts: Act[], withBias: boolean[]): OracleLayer[] {
     const r = rng(seed);
     return acts.map((act, l) => ({
-      w: randArray(sizes[l] * sizes[l + 1], r),
-      b: withBias[l] ? randArray(sizes[l + 1], r) : null,
-      inSize: sizes[l],
-      outSize: sizes[l + 1],
+      w: randArray(sizes[l]! * sizes[l + 1]!, r),
+      b: withBias[l] ? randArray(sizes[l + 1]!, r) : null,
+      inSize: sizes[l]!,
+      outSize: sizes[l + 1]!,
       act,
     }));
   }
@@ -339,8 +339,8 @@ describe('finite differences', () => {
     const f = () => mlpLossAndGrads(layers, x, labels, batch, loss, labelsAreIndices).loss;
     const g = mlpLossAndGrads(layers, x, labels, batch, loss, labelsAreIndices);
     for (let l = 0; l < layers.length; l++) {
-      expectGradClose(g.dws[l], numericGrad(f, layers[l].w));
-      const b = layers[l].b;
+      expectGradClose(g.dws[l]!, numericGrad(f, layers[l]!.w));
+      const b = layers[l]!.b;
       if (b === null) expect(g.dbs[l]).toBeNull();
       else expectGradClose(g.dbs[l]!, numericGrad(f, b));
     }
@@ -372,8 +372,8 @@ describe('finite differences', () => {
     const { zs, ys } = mlpForward(layers, x, 2);
     expect(zs.map((z) => z.length)).toEqual([8, 4]);
     expect(ys.map((y) => y.length)).toEqual([8, 4]);
-    expectArrayClose(zs[1], denseForward(ys[0], 2, 4, layers[1].w, layers[1].b, 2), 0);
-    expect(ys[1][0] + ys[1][1]).toBeCloseTo(1, 15);
+    expectArrayClose(zs[1]!, denseForward(ys[0]!, 2, 4, layers[1]!.w, layers[1]!.b, 2), 0);
+    expect(ys[1]![0]! + ys[1]![1]!).toBeCloseTo(1, 15);
   });
 });
 
@@ -418,22 +418,22 @@ describe('linear regression y = 2x (founding document)', () => {
       losses.push(mlpTrainStep([layer], velocities, x, t, 4, 'mse', false, 'momentum', 0.01, 0.9));
     }
     expect(losses[0]).toBe(30); // (4 + 16 + 36 + 64) / 4, loss before the first update
-    expect(Math.abs(layer.w[0] - 2.0000341922569422)).toBeLessThanOrEqual(1e-12);
+    expect(Math.abs(layer.w[0]! - 2.0000341922569422)).toBeLessThanOrEqual(1e-12);
   });
 
   it('plain GD: w = 1.9999999999999847 after 200 steps (closed form 2 - 2·0.85^200)', () => {
     const layer = makeLayer();
     for (let i = 0; i < 200; i++) mlpTrainStep([layer], [], x, t, 4, 'mse', false, 'plain', 0.01, 0.9);
-    expect(Math.abs(layer.w[0] - 1.9999999999999847)).toBeLessThanOrEqual(1e-12);
+    expect(Math.abs(layer.w[0]! - 1.9999999999999847)).toBeLessThanOrEqual(1e-12);
     // independent closed form: error shrinks by (1 - lr·15) = 0.85 per step
-    expect(Math.abs(layer.w[0] - (2 - 2 * 0.85 ** 200))).toBeLessThanOrEqual(1e-12);
+    expect(Math.abs(layer.w[0]! - (2 - 2 * 0.85 ** 200))).toBeLessThanOrEqual(1e-12);
   });
 
   it('first momentum step by hand: g = 15·(0 - 2) = -30, v = 0.3, w = 0.3', () => {
     const layer = makeLayer();
     const velocities = [new Float64Array(1)];
     mlpTrainStep([layer], velocities, x, t, 4, 'mse', false, 'momentum', 0.01, 0.9);
-    expect(velocities[0][0]).toBeCloseTo(0.3, 15);
+    expect(velocities[0]![0]).toBeCloseTo(0.3, 15);
     expect(layer.w[0]).toBeCloseTo(0.3, 15);
   });
 

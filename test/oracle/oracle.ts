@@ -46,10 +46,10 @@ export function gemm(
       for (let p = 0; p < k; p++) {
         let aip: number;
         let bpj: number;
-        if (product === 'tn') aip = a[p * m + i];
-        else aip = a[i * k + p];
-        if (product === 'nt') bpj = b[j * k + p];
-        else bpj = b[p * n + j];
+        if (product === 'tn') aip = a[p * m + i]!;
+        else aip = a[i * k + p]!;
+        if (product === 'nt') bpj = b[j * k + p]!;
+        else bpj = b[p * n + j]!;
         s += aip * bpj;
       }
       c[i * n + j] = s;
@@ -78,7 +78,7 @@ export function denseForward(
   if (b !== null) {
     for (let r = 0; r < batch; r++) {
       for (let j = 0; j < outSize; j++) {
-        y[r * outSize + j] += b[j];
+        y[r * outSize + j]! += b[j]!;
       }
     }
   }
@@ -101,7 +101,7 @@ export function denseBackward(
   const db = new Float64Array(outSize);
   for (let r = 0; r < batch; r++) {
     for (let j = 0; j < outSize; j++) {
-      db[j] += dy[r * outSize + j];
+      db[j]! += dy[r * outSize + j]!;
     }
   }
   const dx = gemm('nt', batch, inSize, outSize, dy, w);
@@ -119,14 +119,14 @@ function sigmoid(z: number): number {
 /** Softmax of one row, with the row maximum subtracted first. */
 function softmaxRow(z: ArrayLike<number>, offset: number, width: number, out: Float64Array): void {
   let max = -Infinity;
-  for (let j = 0; j < width; j++) max = Math.max(max, z[offset + j]);
+  for (let j = 0; j < width; j++) max = Math.max(max, z[offset + j]!);
   let sum = 0;
   for (let j = 0; j < width; j++) {
-    const e = Math.exp(z[offset + j] - max);
+    const e = Math.exp(z[offset + j]! - max);
     out[offset + j] = e;
     sum += e;
   }
-  for (let j = 0; j < width; j++) out[offset + j] /= sum;
+  for (let j = 0; j < width; j++) out[offset + j]! /= sum;
 }
 
 /** y = act(z), elementwise except softmax, which is row-wise over `width`. */
@@ -139,7 +139,7 @@ export function activationForward(act: Act, z: ArrayLike<number>, batch: number,
     return y;
   }
   for (let i = 0; i < n; i++) {
-    const v = z[i];
+    const v = z[i]!;
     switch (act) {
       case 'relu':
         y[i] = v > 0 ? v : 0;
@@ -184,8 +184,8 @@ export function activationBackward(
       for (let j = 0; j < width; j++) {
         let s = 0;
         for (let i = 0; i < width; i++) {
-          const jac = y[o + i] * ((i === j ? 1 : 0) - y[o + j]);
-          s += dy[o + i] * jac;
+          const jac = y[o + i]! * ((i === j ? 1 : 0) - y[o + j]!);
+          s += dy[o + i]! * jac;
         }
         dz[o + j] = s;
       }
@@ -195,16 +195,16 @@ export function activationBackward(
   for (let i = 0; i < n; i++) {
     switch (act) {
       case 'relu':
-        dz[i] = z[i] > 0 ? dy[i] : 0;
+        dz[i] = z[i]! > 0 ? dy[i]! : 0;
         break;
       case 'sigmoid':
-        dz[i] = dy[i] * y[i] * (1 - y[i]);
+        dz[i] = dy[i]! * y[i]! * (1 - y[i]!);
         break;
       case 'tanh':
-        dz[i] = dy[i] * (1 - y[i] * y[i]);
+        dz[i] = dy[i]! * (1 - y[i]! * y[i]!);
         break;
       case 'linear':
-        dz[i] = dy[i];
+        dz[i] = dy[i]!;
         break;
       default:
         throw new Error(`oracle: unknown activation ${String(act)}`);
@@ -223,13 +223,13 @@ function targetMatrix(labels: ArrayLike<number>, batch: number, classes: number,
   if (labelsAreIndices) {
     checkLen(labels, batch, 'labels');
     for (let r = 0; r < batch; r++) {
-      const c = labels[r];
+      const c = labels[r]!;
       check(Number.isInteger(c) && c >= 0 && c < classes, `label ${c} out of range [0, ${classes})`);
       t[r * classes + c] = 1;
     }
   } else {
     checkLen(labels, batch * classes, 'labels');
-    for (let i = 0; i < batch * classes; i++) t[i] = labels[i];
+    for (let i = 0; i < batch * classes; i++) t[i] = labels[i]!;
   }
   return t;
 }
@@ -253,14 +253,14 @@ export function softmaxCrossEntropy(
   for (let r = 0; r < batch; r++) {
     const o = r * classes;
     let max = -Infinity;
-    for (let j = 0; j < classes; j++) max = Math.max(max, logits[o + j]);
+    for (let j = 0; j < classes; j++) max = Math.max(max, logits[o + j]!);
     let sum = 0;
-    for (let j = 0; j < classes; j++) sum += Math.exp(logits[o + j] - max);
+    for (let j = 0; j < classes; j++) sum += Math.exp(logits[o + j]! - max);
     const logSum = Math.log(sum);
     for (let j = 0; j < classes; j++) {
-      const logp = logits[o + j] - max - logSum;
-      if (t[o + j] !== 0) total -= t[o + j] * logp;
-      dlogits[o + j] = (Math.exp(logp) - t[o + j]) / batch;
+      const logp = logits[o + j]! - max - logSum;
+      if (t[o + j] !== 0) total -= t[o + j]! * logp;
+      dlogits[o + j] = (Math.exp(logp) - t[o + j]!) / batch;
     }
   }
   return { loss: total / batch, dlogits };
@@ -283,8 +283,8 @@ export function crossEntropy(
   let total = 0;
   for (let i = 0; i < batch * classes; i++) {
     if (t[i] !== 0) {
-      total -= t[i] * Math.log(probs[i]);
-      dprobs[i] = -t[i] / (probs[i] * batch);
+      total -= t[i]! * Math.log(probs[i]!);
+      dprobs[i] = -t[i]! / (probs[i]! * batch);
     }
   }
   return { loss: total / batch, dprobs };
@@ -297,7 +297,7 @@ export function mse(y: ArrayLike<number>, t: ArrayLike<number>, n: number): { lo
   const dy = new Float64Array(n);
   let total = 0;
   for (let i = 0; i < n; i++) {
-    const d = y[i] - t[i];
+    const d = y[i]! - t[i]!;
     total += d * d;
     dy[i] = (2 * d) / n;
   }
@@ -311,7 +311,7 @@ export function mse(y: ArrayLike<number>, t: ArrayLike<number>, n: number): { lo
 /** w = w - lr·g */
 export function sgdPlain(w: Float64Array, g: ArrayLike<number>, lr: number): void {
   checkLen(g, w.length, 'g');
-  for (let i = 0; i < w.length; i++) w[i] = w[i] - lr * g[i];
+  for (let i = 0; i < w.length; i++) w[i] = w[i]! - lr * g[i]!;
 }
 
 /** v = beta·v - lr·g; w = w + v */
@@ -319,8 +319,8 @@ export function sgdMomentum(w: Float64Array, v: Float64Array, g: ArrayLike<numbe
   checkLen(g, w.length, 'g');
   checkLen(v, w.length, 'v');
   for (let i = 0; i < w.length; i++) {
-    v[i] = beta * v[i] - lr * g[i];
-    w[i] = w[i] + v[i];
+    v[i] = beta * v[i]! - lr * g[i]!;
+    w[i] = w[i]! + v[i]!;
   }
 }
 
@@ -329,8 +329,8 @@ export function sgdNesterov(w: Float64Array, v: Float64Array, g: ArrayLike<numbe
   checkLen(g, w.length, 'g');
   checkLen(v, w.length, 'v');
   for (let i = 0; i < w.length; i++) {
-    v[i] = beta * v[i] - lr * g[i];
-    w[i] = w[i] + beta * v[i] - lr * g[i];
+    v[i] = beta * v[i]! - lr * g[i]!;
+    w[i] = w[i]! + beta * v[i]! - lr * g[i]!;
   }
 }
 
@@ -357,8 +357,8 @@ export function mlpForward(
   const ys: Float64Array[] = [];
   let input: ArrayLike<number> = x;
   for (let l = 0; l < layers.length; l++) {
-    const layer = layers[l];
-    if (l > 0) check(layer.inSize === layers[l - 1].outSize, `layer ${l} inSize does not match previous outSize`);
+    const layer = layers[l]!;
+    if (l > 0) check(layer.inSize === layers[l - 1]!.outSize, `layer ${l} inSize does not match previous outSize`);
     const z = denseForward(input, batch, layer.inSize, layer.w, layer.b, layer.outSize);
     const y = activationForward(layer.act, z, batch, layer.outSize);
     zs.push(z);
@@ -384,26 +384,26 @@ export function mlpLossAndGrads(
 ): { loss: number; dws: Float64Array[]; dbs: (Float64Array | null)[] } {
   const { zs, ys } = mlpForward(layers, x, batch);
   const L = layers.length;
-  const last = layers[L - 1];
+  const last = layers[L - 1]!;
   const width = last.outSize;
 
   let lossValue: number;
   let dz: Float64Array;
   if (loss === 'crossEntropy') {
     if (last.act === 'softmax') {
-      const r = softmaxCrossEntropy(zs[L - 1], labels, batch, width, labelsAreIndices);
+      const r = softmaxCrossEntropy(zs[L - 1]!, labels, batch, width, labelsAreIndices);
       lossValue = r.loss;
       dz = r.dlogits;
     } else {
-      const r = crossEntropy(ys[L - 1], labels, batch, width, labelsAreIndices);
+      const r = crossEntropy(ys[L - 1]!, labels, batch, width, labelsAreIndices);
       lossValue = r.loss;
-      dz = activationBackward(last.act, zs[L - 1], ys[L - 1], r.dprobs, batch, width);
+      dz = activationBackward(last.act, zs[L - 1]!, ys[L - 1]!, r.dprobs, batch, width);
     }
   } else if (loss === 'mse') {
     const t = targetMatrix(labels, batch, width, labelsAreIndices);
-    const r = mse(ys[L - 1], t, batch * width);
+    const r = mse(ys[L - 1]!, t, batch * width);
     lossValue = r.loss;
-    dz = activationBackward(last.act, zs[L - 1], ys[L - 1], r.dy, batch, width);
+    dz = activationBackward(last.act, zs[L - 1]!, ys[L - 1]!, r.dy, batch, width);
   } else {
     throw new Error(`oracle: unknown loss ${String(loss)}`);
   }
@@ -411,14 +411,14 @@ export function mlpLossAndGrads(
   const dws: Float64Array[] = new Array<Float64Array>(L);
   const dbs: (Float64Array | null)[] = new Array<Float64Array | null>(L);
   for (let l = L - 1; l >= 0; l--) {
-    const layer = layers[l];
-    const input: ArrayLike<number> = l === 0 ? x : ys[l - 1];
+    const layer = layers[l]!;
+    const input: ArrayLike<number> = l === 0 ? x : ys[l - 1]!;
     const g = denseBackward(input, dz, layer.w, batch, layer.inSize, layer.outSize);
     dws[l] = g.dw;
     dbs[l] = layer.b === null ? null : g.db;
     if (l > 0) {
-      const prev = layers[l - 1];
-      dz = activationBackward(prev.act, zs[l - 1], ys[l - 1], g.dx, batch, prev.outSize);
+      const prev = layers[l - 1]!;
+      dz = activationBackward(prev.act, zs[l - 1]!, ys[l - 1]!, g.dx, batch, prev.outSize);
     }
   }
   return { loss: lossValue, dws, dbs };
@@ -445,10 +445,10 @@ export function mlpTrainStep(
   const params: Float64Array[] = [];
   const gs: Float64Array[] = [];
   for (let l = 0; l < layers.length; l++) {
-    params.push(layers[l].w);
-    gs.push(grads.dws[l]);
-    const b = layers[l].b;
-    const db = grads.dbs[l];
+    params.push(layers[l]!.w);
+    gs.push(grads.dws[l]!);
+    const b = layers[l]!.b;
+    const db = grads.dbs[l] ?? null;
     if (b !== null && db !== null) {
       params.push(b);
       gs.push(db);
@@ -458,9 +458,9 @@ export function mlpTrainStep(
     check(velocities.length === params.length, `expected ${params.length} velocities, got ${velocities.length}`);
   }
   for (let p = 0; p < params.length; p++) {
-    if (rule === 'plain') sgdPlain(params[p], gs[p], lr);
-    else if (rule === 'momentum') sgdMomentum(params[p], velocities[p], gs[p], lr, beta);
-    else if (rule === 'nesterov') sgdNesterov(params[p], velocities[p], gs[p], lr, beta);
+    if (rule === 'plain') sgdPlain(params[p]!, gs[p]!, lr);
+    else if (rule === 'momentum') sgdMomentum(params[p]!, velocities[p]!, gs[p]!, lr, beta);
+    else if (rule === 'nesterov') sgdNesterov(params[p]!, velocities[p]!, gs[p]!, lr, beta);
     else throw new Error(`oracle: unknown rule ${String(rule)}`);
   }
   return grads.loss;

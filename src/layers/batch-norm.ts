@@ -1,0 +1,137 @@
+// batchNorm: normalises over every axis but the last (channels; features of a vector), then
+// scales by gamma and shifts by beta (trainable). Training uses the batch's mean and (biased)
+// variance and moves the running statistics, running = momentum·running + (1 − momentum)·batch,
+// once the step is committed; predict and evaluate use the running statistics. The running
+// statistics are state: saved and loaded, never stepped by an optimizer.
+import type { Runtime } from '../runtime/runtime.js';
+import { Parameter } from '../runtime/parameter.js';
+import { Block } from '../runtime/memory.js';
+import { InvalidArgumentError } from '../util/errors.js';
+import { finiteNumber } from '../util/check.js';
+import { hwcToChw } from './dense.js';
+import { size, type Layer, type LayerCall, type LayerType, type Shape, type StateTensor } from './layer.js';
+
+export interface BatchNormSpec {
+  readonly type: 'batchNorm';
+  readonly momentum: number;
+  readonly epsilon: number;
+}
+
+export interface BatchNormOptions {
+  /** weight of the old running statistics; default 0.99 (PyTorch's momentum is 1 − this) */
+  momentum?: number;
+  /** added to the variance; default 1e-3 */
+  epsilon?: number;
+}
+
+export function batchNorm(options: BatchNormOptions = {}): BatchNormSpec {
+  if (options === null || typeof options !== 'object') throw new InvalidArgumentError('options', 'an object', options);
+  const momentum = finiteNumber('options.momentum', options.momentum ?? 0.99, { min: 0, max: 1 });
+  const epsilon = finiteNumber('options.epsilon', options.epsilon ?? 1e-3, { min: 0, minExclusive: true });
+  return Object.freeze({ type: 'batchNorm', momentum, epsilon });
+}
+
+function channels(input: Shape, where: string): number {
+  if (input.length !== 1 && input.length !== 3) throw new InvalidArgumentError(where, `a [features] or [height, width, channels] input for batchNorm (got [${input.join(', ')}])`);
+  return input[input.length - 1]!;
+}
+
+const same = (d: Float32Array) => d.slice();
+
+export const BATCH_NORM: LayerType<BatchNormSpec> = {
+  type: 'batchNorm',
+  check: (o) => {
+    const s = o as Partial<BatchNormSpec>;
+    return batchNorm({ momentum: s.momentum, epsilon: s.epsilon });
+  },
+  outputShape: (_spec, input, where) => { channels(input, where); return input.slice(); },
+  tensors: (_spec, input) => {
+    const C = channels(input, 'batchNorm');
+    return [
+      { name: 'gamma', shape: [C], trainable: true },
+      { name: 'beta', shape: [C], trainable: true },
+      { name: 'running_mean', shape: [C], trainable: false },
+      { name: 'running_var', shape: [C], trainable: false },
+    ];
+  },
+  create(rt, spec, input, name) {
+    const C = channels(input, name);
+    const made: Array<Parameter | Block> = [];
+    try {
+      const gamma = new Parameter(rt, [C], `${name}/gamma`); made.push(gamma);
+      const beta = new Parameter(rt, [C], `${name}/beta`); made.push(beta);
+      const mean = new Block(rt.arena, C); made.push(mean);
+      const variance = new Block(rt.arena, C); made.push(variance);
+      gamma.value.fill(1);
+      variance.f32.fill(1);
+      return new BatchNormLayer(spec, input, C, gamma, beta, [
+        { name: `${name}/running_mean`, shape: [C], block: mean },
+        { name: `${name}/running_var`, shape: [C], block: variance },
+      ]);
+    } catch (e) {
+      for (const m of made) if (m instanceof Parameter) m.dispose(); else m.free();
+      throw e;
+    }
+  },
+  torch(spec, input, from) {
+    const C = channels(input, 'batchNorm');
+    // a vector flattened from an image keeps our HWC order: PyTorch's features are in CHW order
+    const perm = input.length === 1 && from ? hwcToChw(from) : null;
+    const toTorch = perm ? (d: Float32Array) => { const t = new Float32Array(d.length); perm.forEach((j, i) => { t[j] = d[i]!; }); return t; } : same;
+    const fromTorch = perm ? (t: Float32Array) => { const d = new Float32Array(t.length); perm.forEach((j, i) => { d[i] = t[j]!; }); return d; } : same;
+    const t = (key: string, ours: string) => ({ module: 0, key, shape: [C], ours, toTorch, fromTorch });
+    return {
+      modules: [{ type: input.length === 3 ? 'BatchNorm2d' : 'BatchNorm1d', args: { num_features: C, eps: spec.epsilon, momentum: 1 - spec.momentum } }],
+      featuresFrom: from,
+      tensors: [
+        t('weight', 'gamma'), t('bias', 'beta'), t('running_mean', 'running_mean'), t('running_var', 'running_var'),
+        { module: 0, key: 'num_batches_tracked', shape: [], ours: null, toTorch: same, fromTorch: same },
+      ],
+    };
+  },
+};
+
+class BatchNormLayer implements Layer {
+  readonly outputShape: Shape;
+  readonly params: readonly Parameter[];
+  readonly inPlace = false;
+  /** positions per row: every one is normalised by its channel's statistics */
+  private readonly perRow: number;
+  constructor(readonly spec: BatchNormSpec, readonly inputShape: Shape, private readonly C: number,
+              private readonly gamma: Parameter, private readonly beta: Parameter, readonly state: readonly StateTensor[]) {
+    this.outputShape = inputShape.slice();
+    this.params = [gamma, beta];
+    this.perRow = size(inputShape) / C;
+  }
+
+  /** the batch's mean and variance, C floats each */
+  workspace() {
+    return { persistent: 2 * this.C, scratch: 0 };
+  }
+
+  forward(rt: Runtime, c: LayerCall): void {
+    const k = rt.exports, C = this.C, M = c.rows * this.perRow;
+    let mean = this.state[0]!.block.ptr, variance = this.state[1]!.block.ptr;
+    if (c.training) {
+      mean = c.work; variance = c.work + C * 4;
+      k.batchnorm_stats(c.x, M, C, mean, variance);
+    }
+    k.batchnorm_forward(c.x, M, C, mean, variance, this.gamma.valuePtr, this.beta.valuePtr, this.spec.epsilon, c.y);
+  }
+
+  backward(rt: Runtime, c: LayerCall): void {
+    const C = this.C, M = c.rows * this.perRow;
+    // without a consumer for dx the kernel may write it over dy
+    rt.exports.batchnorm_backward(c.x, c.dy, M, C, c.work, c.work + C * 4, this.gamma.valuePtr, this.spec.epsilon,
+      c.dx || c.dy, this.gamma.gradPtr, this.beta.gradPtr);
+  }
+
+  commit(rt: Runtime, c: LayerCall): void {
+    rt.exports.batchnorm_running(this.state[0]!.block.ptr, this.state[1]!.block.ptr, c.work, c.work + this.C * 4, this.C, this.spec.momentum);
+  }
+
+  dispose(): void {
+    for (const p of this.params) p.dispose();
+    for (const s of this.state) s.block.free();
+  }
+}

@@ -1,0 +1,233 @@
+// conv2d: y = activation(conv(x, K) + b) on NHWC images, K of shape [kh, kw, inChannels, filters]
+// (TensorFlow's layout). Every product runs through the packed GEMM on im2col blocks of output
+// positions (position p = (n·OH + oh)·OW + ow over the whole batch), so the extra memory is one
+// block of at most COL_FLOATS floats whatever the batch:
+//   forward        Y[p0:p0+np] = col · K (+ b, relu in the GEMM epilogue)
+//   filter grad    dK += colᵀ · dY[p0:p0+np];  db = column sums of dY
+//   input grad     dcol = dY[p0:p0+np] · Kᵀ, then scattered back (col2im) into dx
+// A 1x1 kernel with stride 1 and no padding needs no im2col: x itself is the column matrix.
+import { MODE_ACC, MODE_BIAS, MODE_ZERO } from '../runtime/abi.js';
+import type { Runtime } from '../runtime/runtime.js';
+import { Parameter } from '../runtime/parameter.js';
+import { InvalidArgumentError } from '../util/errors.js';
+import { positiveInt, oneOf, bool } from '../util/check.js';
+import { ACTIVATIONS, activate, activateBackward, initUniform, torchActivation, type Activation } from './activation.js';
+import { pair, imageInput, type Size2 } from './shape-args.js';
+import type { Layer, LayerCall, LayerType, Shape } from './layer.js';
+
+/** the im2col block: 256 KiB, so a block and the GEMM's packed panels stay in L2 */
+export const COL_FLOATS = 1 << 16;
+/** Below this many filters the forward GEMM runs transposed: with the filters along N most of
+ *  each 8- or 12-wide tile would be padding (6 filters: half of it); along M, the tiles are full.
+ *  Measured on LeNet's convolutions (6 and 16 filters): 1.5-3x faster; at 64 filters: even. */
+const TRANSPOSE_BELOW = 48;
+
+export type Padding = 'valid' | 'same';
+
+export interface Conv2dSpec {
+  readonly type: 'conv2d';
+  readonly filters: number;
+  readonly kernelSize: readonly [number, number];
+  readonly activation: Activation;
+  readonly stride: readonly [number, number];
+  readonly padding: Padding;
+  readonly bias: boolean;
+}
+
+export interface Conv2dOptions {
+  /** default 1 */
+  stride?: Size2;
+  /** 'valid' (default: no padding) or 'same' (output ceil(size / stride), padded as TensorFlow: the extra row/column at the bottom/right) */
+  padding?: Padding;
+  /** default true */
+  bias?: boolean;
+}
+
+/** A 2-D convolution over [height, width, channels] inputs. */
+export function conv2d(filters: number, kernelSize: Size2, activation: Activation = 'linear', options: Conv2dOptions = {}): Conv2dSpec {
+  positiveInt('filters', filters);
+  const k = pair('kernelSize', kernelSize);
+  oneOf('activation', activation, ACTIVATIONS);
+  if (options === null || typeof options !== 'object') throw new InvalidArgumentError('options', 'an object', options);
+  const stride = pair('options.stride', options.stride ?? 1);
+  const padding = oneOf('options.padding', options.padding ?? 'valid', ['valid', 'same'] as const);
+  const bias = bool('options.bias', options.bias ?? true);
+  return Object.freeze({ type: 'conv2d', filters, kernelSize: Object.freeze(k), activation, stride: Object.freeze(stride), padding, bias });
+}
+
+interface Geometry {
+  H: number; W: number; C: number; KH: number; KW: number; SH: number; SW: number;
+  PT: number; PL: number; OH: number; OW: number; F: number;
+  /** KH·KW·C: the GEMM's depth */
+  K: number;
+}
+
+/** TensorFlow's 'same': output ceil(n / s), total padding max((out − 1)·s + k − n, 0), the odd one at the end */
+function axis(n: number, k: number, s: number, padding: Padding): { out: number; before: number } | null {
+  if (padding === 'same') {
+    const out = Math.ceil(n / s);
+    return { out, before: Math.floor(Math.max((out - 1) * s + k - n, 0) / 2) };
+  }
+  if (k > n) return null;
+  return { out: Math.floor((n - k) / s) + 1, before: 0 };
+}
+
+function geometry(spec: Conv2dSpec, input: Shape, where: string): Geometry {
+  const [H, W, C] = imageInput(where, 'conv2d', input);
+  const [KH, KW] = spec.kernelSize, [SH, SW] = spec.stride;
+  const h = axis(H, KH, SH, spec.padding), w = axis(W, KW, SW, spec.padding);
+  if (!h || !w) throw new InvalidArgumentError(where, `a kernel no larger than its input with padding 'valid' (kernel ${KH}x${KW}, input ${H}x${W}; use padding: 'same' or a smaller kernel)`);
+  return { H, W, C, KH, KW, SH, SW, PT: h.before, PL: w.before, OH: h.out, OW: w.out, F: spec.filters, K: KH * KW * C };
+}
+
+export const CONV2D: LayerType<Conv2dSpec> = {
+  type: 'conv2d',
+  check: (o) => {
+    const s = o as Partial<Conv2dSpec>;
+    return conv2d(s.filters as number, s.kernelSize as Size2, s.activation as Activation, { stride: s.stride as Size2, padding: s.padding, bias: s.bias ?? true });
+  },
+  outputShape(spec, input, where) {
+    const g = geometry(spec, input, where);
+    return [g.OH, g.OW, g.F];
+  },
+  tensors: (spec, input) => {
+    const g = geometry(spec, input, 'conv2d');
+    return [
+      { name: 'kernel', shape: [g.KH, g.KW, g.C, g.F], trainable: true },
+      ...(spec.bias ? [{ name: 'bias', shape: [g.F], trainable: true }] : []),
+    ];
+  },
+  create(rt, spec, input, name, rng) {
+    const g = geometry(spec, input, name);
+    const kernel = new Parameter(rt, [g.KH, g.KW, g.C, g.F], `${name}/kernel`);
+    let bias: Parameter | null = null;
+    try {
+      bias = spec.bias ? new Parameter(rt, [g.F], `${name}/bias`) : null;
+    } catch (e) {
+      kernel.dispose();
+      throw e;
+    }
+    // fans as Keras counts them: the receptive field times the channels in or out
+    initUniform(kernel.value, g.K, g.KH * g.KW * g.F, spec.activation, () => rng.next());
+    return new Conv2dLayer(spec, input, g, kernel, bias);
+  },
+  torch(spec, input, _from, where) {
+    const g = geometry(spec, input, where);
+    const act = torchActivation(spec.activation);
+    // PyTorch's padding is symmetric; TensorFlow's 'same' puts an odd pixel at the bottom/right,
+    // which nn.ZeroPad2d((left, right, top, bottom)) in front of a padding-0 Conv2d expresses
+    const padH = spec.padding === 'same' ? Math.max((g.OH - 1) * g.SH + g.KH - g.H, 0) : 0;
+    const padW = spec.padding === 'same' ? Math.max((g.OW - 1) * g.SW + g.KW - g.W, 0) : 0;
+    const symmetric = padH % 2 === 0 && padW % 2 === 0;
+    const half = (n: number) => Math.floor(n / 2);
+    const modules = [
+      ...(symmetric ? [] : [{ type: 'ZeroPad2d', args: { padding: [half(padW), padW - half(padW), half(padH), padH - half(padH)] } }]),
+      { type: 'Conv2d', args: { in_channels: g.C, out_channels: g.F, kernel_size: [g.KH, g.KW], stride: [g.SH, g.SW], padding: symmetric ? [padH / 2, padW / 2] : [0, 0], bias: spec.bias } },
+      ...act,
+    ];
+    const at = symmetric ? 0 : 1;
+    const { KH, KW, C, F } = g;
+    return {
+      modules,
+      featuresFrom: null,
+      tensors: [
+        {
+          // ours [kh, kw, c, f] → PyTorch's [f, c, kh, kw]
+          module: at, key: 'weight', shape: [F, C, KH, KW], ours: 'kernel',
+          toTorch: (d) => { const t = new Float32Array(d.length); for (let a = 0; a < KH; a++) for (let b = 0; b < KW; b++) for (let c = 0; c < C; c++) for (let f = 0; f < F; f++) t[((f * C + c) * KH + a) * KW + b] = d[((a * KW + b) * C + c) * F + f]!; return t; },
+          fromTorch: (t) => { const d = new Float32Array(t.length); for (let a = 0; a < KH; a++) for (let b = 0; b < KW; b++) for (let c = 0; c < C; c++) for (let f = 0; f < F; f++) d[((a * KW + b) * C + c) * F + f] = t[((f * C + c) * KH + a) * KW + b]!; return d; },
+        },
+        ...(spec.bias ? [{ module: at, key: 'bias', shape: [F], ours: 'bias', toTorch: (d: Float32Array) => d.slice(), fromTorch: (d: Float32Array) => d.slice() }] : []),
+      ],
+    };
+  },
+};
+
+class Conv2dLayer implements Layer {
+  readonly outputShape: Shape;
+  readonly params: readonly Parameter[];
+  readonly state = [];
+  readonly inPlace = false;
+  /** 1x1, stride 1, no padding: the input rows are already the column matrix */
+  private readonly direct: boolean;
+  /** forward as Yᵀ = Kᵀ·colᵀ (few filters), then transposed back */
+  private readonly transposed: boolean;
+  /** output positions per im2col block */
+  private readonly block: number;
+
+  constructor(readonly spec: Conv2dSpec, readonly inputShape: Shape, private readonly g: Geometry,
+              private readonly kernel: Parameter, private readonly bias: Parameter | null) {
+    this.outputShape = [g.OH, g.OW, g.F];
+    this.params = bias ? [kernel, bias] : [kernel];
+    this.direct = g.KH === 1 && g.KW === 1 && g.SH === 1 && g.SW === 1 && g.PT === 0 && g.PL === 0;
+    this.transposed = g.F < TRANSPOSE_BELOW;
+    this.block = Math.max(1, Math.floor(COL_FLOATS / Math.max(g.K, g.F)));
+  }
+
+  /** scratch: the im2col block, the transposed output block, the transposed filter gradient */
+  workspace() {
+    const g = this.g;
+    return { persistent: 0, scratch: (this.direct ? 0 : this.block * g.K) + this.block * g.F + g.F * g.K };
+  }
+
+  /** the column matrix of positions [p0, p0 + np): x itself for a 1x1 kernel, else an im2col block */
+  private columns(rt: Runtime, c: LayerCall, p0: number, np: number): number {
+    const g = this.g;
+    if (this.direct) return c.x + p0 * g.K * 4;
+    rt.exports.im2col(c.x, g.H, g.W, g.C, g.KH, g.KW, g.SH, g.SW, g.PT, g.PL, g.OH, g.OW, p0, np, c.scratch);
+    return c.scratch;
+  }
+
+  /** where the transposed blocks go, after the im2col block */
+  private spare(c: LayerCall): number {
+    return c.scratch + (this.direct ? 0 : this.block * this.g.K * 4);
+  }
+
+  forward(rt: Runtime, c: LayerCall): void {
+    const k = rt.exports, g = this.g, F = g.F, K = g.K, act = this.spec.activation, scratch = rt.scratch.ptr;
+    const P = c.rows * g.OH * g.OW;
+    const bias = this.bias ? this.bias.valuePtr : 0, relu = act === 'relu' ? 1 : 0;
+    for (let p0 = 0; p0 < P; p0 += this.block) {
+      const np = Math.min(this.block, P - p0);
+      const col = this.columns(rt, c, p0, np), y = c.y + p0 * F * 4;
+      if (this.transposed) {
+        // Yᵀ (F x np) = Kᵀ·colᵀ: K is stored K x F, col np x K
+        const yt = this.spare(c);
+        k.gemm(1, 1, F, np, K, this.kernel.valuePtr, F, col, K, yt, np, MODE_ZERO, 0, scratch, 0);
+        k.transpose_bias_relu(yt, F, np, np, bias, relu, y, F);
+      } else {
+        k.gemm(0, 0, np, F, K, col, K, this.kernel.valuePtr, F, y, F, this.bias ? MODE_BIAS : MODE_ZERO, bias, scratch, relu);
+      }
+    }
+    if (!c.logits) activate(k, act, c.y, P, F);
+  }
+
+  backward(rt: Runtime, c: LayerCall): void {
+    const k = rt.exports, g = this.g, F = g.F, K = g.K, scratch = rt.scratch.ptr;
+    const P = c.rows * g.OH * g.OW;
+    if (!c.logits) activateBackward(k, this.spec.activation, c.y, c.dy, P, F);
+    if (this.bias) k.column_sums(c.dy, P, F, this.bias.gradPtr);
+    if (c.dx && !this.direct) k.zero_f32(c.dx, c.rows * g.H * g.W * g.C);
+    // dKᵀ (F x K) = Σ dYᵀ·col over the blocks: the filters along M, the deep sum over positions
+    // along K, then one transpose into the gradient
+    const dkt = this.spare(c) + this.block * F * 4;
+    for (let p0 = 0; p0 < P; p0 += this.block) {
+      const np = Math.min(this.block, P - p0);
+      const dy = c.dy + p0 * F * 4;
+      const col = this.columns(rt, c, p0, np);
+      k.gemm(1, 0, F, K, np, dy, F, col, K, dkt, K, p0 === 0 ? MODE_ZERO : MODE_ACC, 0, scratch, 0);
+      if (!c.dx) continue;
+      if (this.direct) {
+        k.gemm(0, 1, np, K, F, dy, F, this.kernel.valuePtr, F, c.dx + p0 * K * 4, K, MODE_ZERO, 0, scratch, 0);
+      } else {
+        k.gemm(0, 1, np, K, F, dy, F, this.kernel.valuePtr, F, c.scratch, K, MODE_ZERO, 0, scratch, 0);
+        k.col2im_add(c.scratch, g.H, g.W, g.C, g.KH, g.KW, g.SH, g.SW, g.PT, g.PL, g.OH, g.OW, p0, np, c.dx);
+      }
+    }
+    k.transpose_bias_relu(dkt, F, K, K, 0, 0, this.kernel.gradPtr, F);
+  }
+
+  dispose(): void {
+    for (const p of this.params) p.dispose();
+  }
+}

@@ -1,0 +1,61 @@
+// dropout: inverted dropout while training (each element kept with probability 1 − rate and
+// scaled by 1/(1 − rate)), the identity in predict and evaluate. The mask of element i in step t
+// is a hash of (the layer's seed, t, i): it depends on nothing else, so any split of the work
+// draws the same mask. The layer's seed comes from the model's seed; t moves on with each
+// committed step, and checkpoints store it.
+import type { Runtime } from '../runtime/runtime.js';
+import { finiteNumber } from '../util/check.js';
+import { size, type Layer, type LayerCall, type LayerType, type Shape } from './layer.js';
+
+export interface DropoutSpec {
+  readonly type: 'dropout';
+  readonly rate: number;
+}
+
+/** Zeroes each input with probability `rate` in [0, 1) while training. */
+export function dropout(rate: number): DropoutSpec {
+  finiteNumber('rate', rate, { min: 0, max: 1, maxExclusive: true });
+  return Object.freeze({ type: 'dropout', rate });
+}
+
+export const DROPOUT: LayerType<DropoutSpec> = {
+  type: 'dropout',
+  check: (o) => dropout((o as Partial<DropoutSpec>).rate as number),
+  outputShape: (_spec, input) => input.slice(),
+  tensors: () => [],
+  create: (_rt, spec, input, _name, rng) => new DropoutLayer(spec, input, rng.nextU32()),
+  torch: (spec, _input, from) => ({ modules: [{ type: 'Dropout', args: { p: spec.rate } }], tensors: [], featuresFrom: from }),
+};
+
+class DropoutLayer implements Layer {
+  readonly outputShape: Shape;
+  readonly params = [];
+  readonly state = [];
+  readonly inPlace = false;
+  /** the step counter t of the mask stream */
+  rngState = 0;
+  constructor(readonly spec: DropoutSpec, readonly inputShape: Shape, private readonly seed: number) {
+    this.outputShape = inputShape.slice();
+  }
+
+  /** the mask, one scale per element */
+  workspace(rows: number) {
+    return { persistent: rows * size(this.inputShape), scratch: 0 };
+  }
+
+  forward(rt: Runtime, c: LayerCall): void {
+    // rate 0 keeps every element (mask 1): the identity, outside training
+    const rate = c.training ? this.spec.rate : 0;
+    rt.exports.dropout_forward(c.x, c.y, c.work, c.rows * size(this.inputShape), rate, this.seed, this.rngState);
+  }
+
+  backward(rt: Runtime, c: LayerCall): void {
+    if (c.dx) rt.exports.multiply_f32(c.dy, c.work, c.dx, c.rows * size(this.inputShape));
+  }
+
+  commit(): void {
+    this.rngState = (this.rngState + 1) >>> 0;
+  }
+
+  dispose(): void {}
+}

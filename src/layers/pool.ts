@@ -1,0 +1,100 @@
+// maxPool2d and avgPool2d: 'valid' pooling windows over NHWC images, channel by channel.
+// Max pooling keeps each output's argmax (an index into the batch's input) from forward to
+// backward, which then routes each gradient to that one input.
+import type { Runtime } from '../runtime/runtime.js';
+import { InvalidArgumentError } from '../util/errors.js';
+import { pair, imageInput, type Size2 } from './shape-args.js';
+import { size, type Layer, type LayerCall, type LayerType, type Shape } from './layer.js';
+
+export interface Pool2dSpec {
+  readonly type: 'maxPool2d' | 'avgPool2d';
+  readonly poolSize: readonly [number, number];
+  readonly stride: readonly [number, number];
+}
+
+export interface Pool2dOptions {
+  /** default: poolSize (windows side by side) */
+  stride?: Size2;
+}
+
+function pool(type: Pool2dSpec['type'], poolSize: Size2, options: Pool2dOptions): Pool2dSpec {
+  const p = pair('poolSize', poolSize);
+  if (options === null || typeof options !== 'object') throw new InvalidArgumentError('options', 'an object', options);
+  const stride = pair('options.stride', options.stride ?? p);
+  return Object.freeze({ type, poolSize: Object.freeze(p), stride: Object.freeze(stride) });
+}
+
+/** The maximum of each poolSize window (windows stride apart, no padding). */
+export function maxPool2d(poolSize: Size2, options: Pool2dOptions = {}): Pool2dSpec {
+  return pool('maxPool2d', poolSize, options);
+}
+
+/** The mean of each poolSize window (windows stride apart, no padding). */
+export function avgPool2d(poolSize: Size2, options: Pool2dOptions = {}): Pool2dSpec {
+  return pool('avgPool2d', poolSize, options);
+}
+
+interface Geometry { H: number; W: number; C: number; PH: number; PW: number; SH: number; SW: number; OH: number; OW: number }
+
+function geometry(spec: Pool2dSpec, input: Shape, where: string): Geometry {
+  const [H, W, C] = imageInput(where, spec.type, input);
+  const [PH, PW] = spec.poolSize, [SH, SW] = spec.stride;
+  if (PH > H || PW > W) throw new InvalidArgumentError(where, `a pool window no larger than its input (window ${PH}x${PW}, input ${H}x${W})`);
+  return { H, W, C, PH, PW, SH, SW, OH: Math.floor((H - PH) / SH) + 1, OW: Math.floor((W - PW) / SW) + 1 };
+}
+
+function poolType(type: Pool2dSpec['type']): LayerType<Pool2dSpec> {
+  return {
+    type,
+    check: (o) => {
+      const s = o as Partial<Pool2dSpec>;
+      return pool(type, s.poolSize as Size2, { stride: s.stride as Size2 });
+    },
+    outputShape(spec, input, where) {
+      const g = geometry(spec, input, where);
+      return [g.OH, g.OW, g.C];
+    },
+    tensors: () => [],
+    create: (_rt, spec, input, name) => new Pool2dLayer(spec, input, geometry(spec, input, name)),
+    torch: (spec) => ({
+      modules: [{ type: type === 'maxPool2d' ? 'MaxPool2d' : 'AvgPool2d', args: { kernel_size: spec.poolSize.slice(), stride: spec.stride.slice() } }],
+      tensors: [],
+      featuresFrom: null,
+    }),
+  };
+}
+
+export const MAX_POOL2D = poolType('maxPool2d');
+export const AVG_POOL2D = poolType('avgPool2d');
+
+class Pool2dLayer implements Layer {
+  readonly outputShape: Shape;
+  readonly params = [];
+  readonly state = [];
+  readonly inPlace = false;
+  private readonly max: boolean;
+  constructor(readonly spec: Pool2dSpec, readonly inputShape: Shape, private readonly g: Geometry) {
+    this.outputShape = [g.OH, g.OW, g.C];
+    this.max = spec.type === 'maxPool2d';
+  }
+
+  /** max pooling: one argmax (i32) per output element */
+  workspace(rows: number) {
+    return { persistent: this.max ? rows * size(this.outputShape) : 0, scratch: 0 };
+  }
+
+  forward(rt: Runtime, c: LayerCall): void {
+    const g = this.g, k = rt.exports;
+    if (this.max) k.max_pool_forward(c.x, c.rows, g.H, g.W, g.C, g.PH, g.PW, g.SH, g.SW, g.OH, g.OW, c.y, c.work);
+    else k.avg_pool_forward(c.x, c.rows, g.H, g.W, g.C, g.PH, g.PW, g.SH, g.SW, g.OH, g.OW, c.y);
+  }
+
+  backward(rt: Runtime, c: LayerCall): void {
+    if (!c.dx) return;
+    const g = this.g, k = rt.exports;
+    if (this.max) k.max_pool_backward(c.dy, c.work, c.rows * size(this.outputShape), c.dx, c.rows * size(this.inputShape));
+    else k.avg_pool_backward(c.dy, c.rows, g.H, g.W, g.C, g.PH, g.PW, g.SH, g.SW, g.OH, g.OW, c.dx);
+  }
+
+  dispose(): void {}
+}

@@ -1,0 +1,121 @@
+// fit(): epochs of seeded, shuffled mini-batches. The whole dataset is copied into wasm memory
+// once, and each batch is gathered there by index, so a step costs no JS copies or allocations.
+import type { Sequential } from './sequential.js';
+import type { Targets, FitOptions, History, EpochLogs } from './options.js';
+import { isOptimizer } from '../optim/optimizer.js';
+import { SGD } from '../optim/sgd.js';
+import { Block } from '../runtime/memory.js';
+import { InvalidArgumentError, TrainingDivergedError } from '../util/errors.js';
+import { positiveInt, bool, oneOf, allFinite, seed32 } from '../util/check.js';
+import { Rng } from '../util/rng.js';
+
+// hand control back to the event loop this often, so timers, UI and abort signals run
+const YIELD_MS = 100;
+
+export async function fit(model: Sequential, x: Float32Array, y: Targets, options: FitOptions): Promise<History> {
+  model.alive();
+  if (options === null || typeof options !== 'object') throw new InvalidArgumentError('options', 'an object', options);
+  const rows = model.checkX('x', x);
+  allFinite('x', x); // trainBatch checks each batch; here all rows, before any step changes the model
+  const indices = model.checkY('y', y, rows);
+  const epochs = positiveInt('options.epochs', options.epochs ?? 1);
+  const batchSize = positiveInt('options.batchSize', options.batchSize ?? 32);
+  const opt = options.optimizer ?? new SGD({ learningRate: 0.01, momentum: 0.9 });
+  if (!isOptimizer(opt)) throw new InvalidArgumentError('options.optimizer', 'an optimizer such as new SGD({ learningRate, momentum })', opt);
+  const shuffle = bool('options.shuffle', options.shuffle ?? true);
+  const onDivergence = oneOf('options.onDivergence', options.onDivergence ?? 'throw', ['throw', 'stop'] as const);
+  const seed = options.seed;
+  if (seed !== undefined) seed32('options.seed', seed);
+  let val: [Float32Array, Targets] | null = null;
+  if (options.validationData !== undefined) {
+    const v = options.validationData;
+    if (!Array.isArray(v) || v.length !== 2) throw new InvalidArgumentError('options.validationData', '[x, y]', v);
+    model.checkY('options.validationData[1]', v[1], model.checkX('options.validationData[0]', v[0]));
+    allFinite('options.validationData[0]', v[0]);
+    val = [v[0], v[1]];
+  }
+  for (const name of ['onEpochEnd', 'onBatchEnd'] as const) {
+    if (options[name] !== undefined && typeof options[name] !== 'function') throw new InvalidArgumentError(`options.${name}`, 'a function', options[name]);
+  }
+
+  const history: History = { epochs: 0, loss: [], accuracy: [], valLoss: [], valAccuracy: [], samplesPerSec: [] };
+  const arena = model.runtime.arena;
+  const k = model.runtime.exports;
+  const width = indices ? 1 : model.outputSize;
+  const batchesPerEpoch = Math.ceil(rows / batchSize);
+  const rng = seed === undefined ? model.shuffler : new Rng(seed);
+
+  // the dataset and the row order live in wasm memory for the whole fit
+  const blocks: Block[] = [];
+  try {
+    // filled right below: no need to zero them first (the dataset can be tens of MB)
+    const data = new Block(arena, x.length, false); blocks.push(data);
+    const labels = new Block(arena, rows * width, false); blocks.push(labels);
+    const order = new Block(arena, rows); blocks.push(order);
+    data.f32.set(x);
+    if (indices) labels.i32.set(y); else labels.f32.set(y);
+    model.workspace(Math.min(batchSize, rows));
+
+    let lastYield = performance.now();
+    for (let epoch = 1; epoch <= epochs; epoch++) {
+      // each epoch's order depends on the generator state alone (identity, then shuffled), so a
+      // fit resumed from a checkpoint sees the same batches as one that never stopped
+      const perm = order.i32;
+      for (let i = 0; i < rows; i++) perm[i] = i;
+      if (shuffle) rng.shuffle(perm);
+      const t0 = performance.now();
+      let lossSum = 0, correct = 0, seen = 0;
+      for (let b = 0; b < batchesPerEpoch; b++) {
+        if (options.signal?.aborted) { history.stopped = 'aborted'; break; }
+        model.alive(); // a callback may have disposed it: never write through freed memory
+        const start = b * batchSize;
+        const n = Math.min(batchSize, rows - start);
+        const ws = model.workspace(n);
+        k.gather_rows(data.ptr, order.ptr + start * 4, n, model.inputSize, ws.x.ptr);
+        k.gather_rows(labels.ptr, order.ptr + start * 4, n, width, indices ? ws.labels.ptr : ws.targets.ptr);
+        if (indices && model.loss === 'mse') model.oneHot(n);
+        let loss: number;
+        try {
+          loss = model.step(n, indices, opt, epoch);
+        } catch (e) {
+          if (e instanceof TrainingDivergedError && onDivergence === 'stop') {
+            history.stopped = 'diverged';
+            history.diverged = { epoch, step: e.step, message: e.message };
+            break;
+          }
+          throw e;
+        }
+        lossSum += loss * n;
+        correct += model.lastCorrect;
+        seen += n;
+        options.onBatchEnd?.({ epoch, batch: b + 1, batches: batchesPerEpoch, loss });
+        if (performance.now() - lastYield > YIELD_MS) {
+          await new Promise((r) => setTimeout(r, 0));
+          lastYield = performance.now();
+        }
+      }
+      if (seen === 0) break;
+      const seconds = (performance.now() - t0) / 1000;
+      const logs: EpochLogs = { loss: lossSum / seen, samplesPerSec: seen / seconds, seconds };
+      if (model.loss === 'crossEntropy') logs.accuracy = correct / seen;
+      if (val) {
+        const r = model.evaluate(val[0], val[1]);
+        logs.valLoss = r.loss;
+        if (r.accuracy !== undefined) logs.valAccuracy = r.accuracy;
+      }
+      history.epochs = epoch;
+      history.loss.push(logs.loss);
+      if (logs.accuracy !== undefined) history.accuracy.push(logs.accuracy);
+      if (logs.valLoss !== undefined) history.valLoss.push(logs.valLoss);
+      if (logs.valAccuracy !== undefined) history.valAccuracy.push(logs.valAccuracy);
+      history.samplesPerSec.push(logs.samplesPerSec);
+      await options.onEpochEnd?.(epoch, logs);
+      if (history.stopped) break;
+    }
+  } finally {
+    for (const b of blocks) b.free();
+    // fit's own optimizer ends with the fit: its velocities are nobody else's
+    if (options.optimizer === undefined) opt.dispose();
+  }
+  return history;
+}

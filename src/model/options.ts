@@ -1,0 +1,62 @@
+// The options and results of Sequential's entry points that live in their own files (fit in
+// fit.ts, save in io/model-file.ts), so that the model knows their shapes but not their code.
+import type { Optimizer } from '../optim/optimizer.js';
+
+/** class ids (Int32Array / Uint8Array, one per row) or float targets (rows × outputs) */
+export type Targets = Float32Array | Int32Array | Uint8Array;
+
+export interface EpochLogs {
+  loss: number;
+  /** training accuracy over the epoch (cross-entropy models) */
+  accuracy?: number;
+  valLoss?: number;
+  valAccuracy?: number;
+  samplesPerSec: number;
+  seconds: number;
+}
+
+export interface BatchLogs {
+  epoch: number;
+  batch: number;
+  batches: number;
+  loss: number;
+}
+
+export interface FitOptions {
+  /** default 1 */
+  epochs?: number;
+  /** default 32 */
+  batchSize?: number;
+  /** default new SGD({ learningRate: 0.01, momentum: 0.9 }) */
+  optimizer?: Optimizer;
+  /** reshuffle the rows every epoch; default true */
+  shuffle?: boolean;
+  /** reseeds the shuffling for this call; default: continue the model's own shuffling stream
+   *  (seeded from the model's seed), so fit(N) equals fit(N/2) twice, and a checkpoint resumes it */
+  seed?: number;
+  validationData?: [Float32Array, Targets];
+  /** 'throw' (default): a NaN/Infinity loss throws TrainingDivergedError; 'stop': training ends, history.diverged says where */
+  onDivergence?: 'throw' | 'stop';
+  onEpochEnd?: (epoch: number, logs: EpochLogs) => void | Promise<void>;
+  onBatchEnd?: (logs: BatchLogs) => void;
+  /** aborting stops after the current batch; history.stopped says so */
+  signal?: AbortSignal;
+}
+
+export interface History {
+  epochs: number;
+  loss: number[];
+  accuracy: number[];
+  valLoss: number[];
+  valAccuracy: number[];
+  samplesPerSec: number[];
+  stopped?: 'aborted' | 'diverged';
+  diverged?: { epoch: number; step: number; message: string };
+}
+
+export interface SaveOptions {
+  /** also save this optimizer's state (every velocity or moment): a checkpoint to resume training from */
+  optimizer?: Optimizer;
+  /** 'momentum' (default) or 'torch' (PyTorch nn.Sequential state-dict names and layouts) */
+  format?: 'momentum' | 'torch';
+}

@@ -1,0 +1,66 @@
+// Adam exactly as torch.optim.Adam (bias-corrected moments, L2 weight decay added to the gradient).
+// Its first and second moments are this optimizer's own state, m and v, per parameter.
+import type { Parameter } from '../runtime/parameter.js';
+import type { Block } from '../runtime/memory.js';
+import { InvalidArgumentError } from '../util/errors.js';
+import { finiteNumber } from '../util/check.js';
+import { Optimizer, rate, specOf, type Rate, type ClipOptions, type OptimizerState, type StateViews } from './optimizer.js';
+
+export interface AdamOptions extends ClipOptions {
+  /** default 0.001 */
+  learningRate?: Rate;
+  /** default 0.9 */
+  beta1?: number;
+  /** default 0.999 */
+  beta2?: number;
+  /** default 1e-8 */
+  epsilon?: number;
+  /** L2 penalty added to the gradient, as torch.optim.Adam; default 0 */
+  weightDecay?: number;
+}
+
+export class Adam extends Optimizer<'m' | 'v'> {
+  readonly stateNames = ['m', 'v'] as const;
+  readonly beta1: number;
+  readonly beta2: number;
+  readonly epsilon: number;
+  readonly weightDecay: number;
+
+  constructor(options: AdamOptions = {}) {
+    if (options === null || typeof options !== 'object') throw new InvalidArgumentError('options', 'an object', options);
+    super(rate('learningRate', options.learningRate, 0.001), options);
+    this.beta1 = finiteNumber('beta1', options.beta1 ?? 0.9, { min: 0, max: 1, maxExclusive: true });
+    this.beta2 = finiteNumber('beta2', options.beta2 ?? 0.999, { min: 0, max: 1, maxExclusive: true });
+    this.epsilon = finiteNumber('epsilon', options.epsilon ?? 1e-8, { min: 0, minExclusive: true });
+    this.weightDecay = finiteNumber('weightDecay', options.weightDecay ?? 0, { min: 0 });
+  }
+
+  get momentum(): number {
+    return this.beta1;
+  }
+
+  /** { m, v }: the first and second moments */
+  override state(param: Parameter): StateViews<'m' | 'v'> {
+    return super.state(param);
+  }
+
+  protected prepare(): void {}
+
+  protected run(p: Parameter, s: { blocks: Block[] } | null, commit: boolean, lr: number, gscale: number, clip: number): number {
+    const t = this.iterations + 1;
+    const bc1 = 1 - Math.pow(this.beta1, t), bc2 = 1 - Math.pow(this.beta2, t);
+    return p.runtime.exports.adam(p.valuePtr, s!.blocks[0]!.ptr, s!.blocks[1]!.ptr, p.gradPtr, p.size, lr, this.beta1, this.beta2,
+      this.epsilon, this.weightDecay, bc1, bc2, gscale, clip, commit ? 1 : 0);
+  }
+
+  snapshot(): OptimizerState {
+    return {
+      type: 'Adam',
+      iterations: this.iterations,
+      config: {
+        learningRate: specOf('learningRate', this.lrRate), beta1: this.beta1, beta2: this.beta2, epsilon: this.epsilon,
+        weightDecay: this.weightDecay, clipNorm: this.clipNorm ?? null, clipValue: this.clipValue ?? null,
+      },
+    };
+  }
+}

@@ -1,0 +1,225 @@
+// The optimizer base. Each update rule is one kernel pass per parameter (assembly/optim.ts).
+// The optimizer owns its per-parameter state (velocities, Adam's moments): a map from parameter
+// to its state tensors, created zeroed in the parameter's wasm memory the first time the
+// optimizer steps it (or state(param) asks for it), and freed with the parameter or the
+// optimizer. Two optimizers on one model never see each other's state.
+//
+// A step runs as dry run + commit, so that a step whose result would not be finite changes
+// nothing: every parameter's update is first computed without writing, and only if all are
+// finite is it written.
+import { Parameter } from '../runtime/parameter.js';
+import { Block } from '../runtime/memory.js';
+import { InvalidArgumentError, TrainingDivergedError } from '../util/errors.js';
+import { finiteNumber } from '../util/check.js';
+import type { Schedule, ScheduleSpec } from './schedules.js';
+
+/** a number, or a function of the optimizer's step number (0 for its first update) */
+export type Rate = number | Schedule;
+
+export interface ClipOptions {
+  /** scale all gradients together so their global L2 norm is at most this */
+  clipNorm?: number;
+  /** clamp every gradient element to [-clipValue, clipValue] */
+  clipValue?: number;
+}
+
+/** What a checkpoint stores of an optimizer. */
+export interface OptimizerState {
+  type: 'SGD' | 'Adam';
+  config: Record<string, number | boolean | string | ScheduleSpec | null>;
+  iterations: number;
+}
+
+/** Live views of an optimizer's state tensors for one parameter, by name. */
+export type StateViews<K extends string> = { readonly [name in K]: Float32Array };
+
+interface Slot {
+  blocks: Block[];
+  /** whether the state is in use: a committed step wrote it, state(param) handed it out, or a
+   *  checkpoint restored it. PyTorch's buffer starts from the gradient only when it is not. */
+  stepped: boolean;
+  forget: () => void;
+}
+
+export function rate(name: string, v: unknown, fallback: number, max?: number): Rate {
+  if (v === undefined) return fallback;
+  if (typeof v === 'function') return v as Schedule;
+  return finiteNumber(name, v, max === undefined ? { min: 0 } : { min: 0, max, maxExclusive: true });
+}
+
+function optionalPositive(name: string, v: unknown): number | undefined {
+  if (v === undefined) return undefined;
+  return finiteNumber(name, v, { min: 0, minExclusive: true });
+}
+
+/** false where a custom function hides in the description (linearWarmup marks it `after: NaN`) */
+function saveable(s: ScheduleSpec | number): boolean {
+  if (typeof s === 'number') return Number.isFinite(s);
+  return s.type !== 'linearWarmup' || saveable(s.after);
+}
+
+export function specOf(name: string, r: Rate): number | ScheduleSpec {
+  if (typeof r === 'number') return r;
+  if (r.spec && saveable(r.spec)) return r.spec;
+  throw new InvalidArgumentError(name, 'a number or a schedule made by stepDecay / exponentialDecay / cosineDecay / linearWarmup to be saved in a checkpoint', 'a custom function');
+}
+
+export abstract class Optimizer<K extends string = string> {
+  /** updates applied so far; schedules see this as their step number */
+  iterations = 0;
+  readonly clipNorm: number | undefined;
+  readonly clipValue: number | undefined;
+  protected readonly lrRate: Rate;
+  /** names of the state tensors kept per parameter, in checkpoint order */
+  abstract readonly stateNames: readonly K[];
+  private readonly slots = new Map<Parameter, Slot>();
+
+  protected constructor(lr: Rate, clip: ClipOptions) {
+    this.lrRate = lr;
+    this.clipNorm = optionalPositive('clipNorm', clip.clipNorm);
+    this.clipValue = optionalPositive('clipValue', clip.clipValue);
+  }
+
+  /** the learning rate of the next update */
+  get learningRate(): number {
+    return this.evaluate('learningRate', this.lrRate);
+  }
+  /** the momentum of the next update (Adam: beta1) */
+  abstract get momentum(): number;
+
+  /** Live views of this optimizer's state for `param` ({ velocity } for SGD, { m, v } for Adam),
+   *  created zeroed when first asked for. Views are re-taken on each read, so they survive
+   *  memory growth; do not keep one across allocations. */
+  state(param: Parameter): StateViews<K> {
+    if (!(param instanceof Parameter)) throw new InvalidArgumentError('param', 'a Parameter', param);
+    param.alive();
+    const slot = this.slot(param);
+    // handed out, it may be written: from now on it is the buffer (as a preset torch momentum_buffer)
+    slot.stepped = true;
+    const views = {} as Record<K, Float32Array>;
+    this.stateNames.forEach((name, i) => Object.defineProperty(views, name, { enumerable: true, get: () => { param.alive(); return slot.blocks[i]!.f32; } }));
+    return views;
+  }
+
+  /** whether this optimizer holds state for `param` */
+  hasState(param: Parameter): boolean {
+    return this.slots.has(param);
+  }
+
+  /** @internal copies of the state tensors of `param` in stateNames order, or null when there are none;
+   *  unlike state(), it creates nothing and marks nothing */
+  peekState(param: Parameter): Float32Array[] | null {
+    const slot = this.slots.get(param);
+    return slot ? slot.blocks.map((b) => b.f32.slice()) : null;
+  }
+
+  /** @internal whether the state of `param` is in use (see Slot.stepped); checkpoints store it */
+  stepped(param: Parameter): boolean {
+    return this.slots.get(param)?.stepped ?? false;
+  }
+
+  /** Applies one update to every parameter from its current grad. Checks everything first;
+   *  if any new value would be NaN or infinite, throws TrainingDivergedError and changes nothing. */
+  step(params: readonly Parameter[]): void {
+    this.checkParams('params', params);
+    if (!this.apply(params)) {
+      throw new TrainingDivergedError({ epoch: 0, step: this.iterations + 1, learningRate: this.learningRate, momentum: this.momentum, loss: NaN, what: 'the update is not finite' });
+    }
+  }
+
+  /** @internal every entry a live Parameter, none twice (a second entry would update it twice) */
+  checkParams(name: string, params: readonly Parameter[]): void {
+    if (!Array.isArray(params)) throw new InvalidArgumentError(name, 'an array of Parameter', params);
+    const seen = new Set<Parameter>();
+    for (let i = 0; i < params.length; i++) {
+      const p = params[i];
+      if (!(p instanceof Parameter)) throw new InvalidArgumentError(`${name}[${i}]`, 'a Parameter', p);
+      p.alive();
+      if (seen.has(p)) throw new InvalidArgumentError(`${name}[${i}]`, `each parameter once ('${p.name}' is listed twice, and would be updated twice)`, p.name);
+      seen.add(p);
+    }
+  }
+
+  /** @internal dry run over all parameters, then commit; false (and no change) when not finite */
+  apply(params: readonly Parameter[]): boolean {
+    if (params.length === 0) { this.iterations++; return true; }
+    const lr = this.learningRate;
+    this.prepare();
+    let gscale = 1;
+    if (this.clipNorm !== undefined) {
+      let ss = 0;
+      for (const p of params) ss += p.runtime.exports.sum_squares(p.gradPtr, p.size);
+      const norm = Math.sqrt(ss);
+      if (!Number.isFinite(norm)) return false;
+      if (norm > this.clipNorm) gscale = this.clipNorm / norm;
+    }
+    const clip = this.clipValue ?? Infinity;
+    const keep = this.keepsState();
+    for (const p of params) if (this.run(p, keep ? this.slot(p) : null, false, lr, gscale, clip) === 0) return false;
+    for (const p of params) this.run(p, keep ? this.slot(p) : null, true, lr, gscale, clip);
+    if (keep) for (const p of params) this.slots.get(p)!.stepped = true;
+    this.iterations++;
+    return true;
+  }
+
+  /** @internal a checkpoint's state: the tensors in stateNames order; `stepped` when the
+   *  checkpoint's optimizer had already stepped (PyTorch's buffer then no longer starts from the gradient) */
+  restoreState(param: Parameter, tensors: readonly Float32Array[], stepped: boolean): void {
+    const slot = this.slot(param);
+    tensors.forEach((t, i) => slot.blocks[i]!.f32.set(t));
+    slot.stepped = stepped;
+  }
+
+  /** @internal checkpoint description (hyperparameters and step count) */
+  abstract snapshot(): OptimizerState;
+
+  /** Frees every state tensor this optimizer holds. It can still step: state is created again. */
+  dispose(): void {
+    for (const s of [...this.slots.values()]) s.forget();
+  }
+
+  /** whether this step uses per-parameter state (SGD with momentum 0 keeps none) */
+  protected keepsState(): boolean {
+    return true;
+  }
+
+  /** per-step values the kernels need (evaluated schedules), before any parameter runs */
+  protected abstract prepare(): void;
+  /** one kernel pass: returns 0 when a new value would not be finite (then nothing was written) */
+  protected abstract run(p: Parameter, state: { blocks: Block[]; stepped: boolean } | null, commit: boolean, lr: number, gscale: number, clip: number): number;
+
+  protected evaluate(name: string, r: Rate, max?: number): number {
+    if (typeof r === 'number') return r;
+    const v = r(this.iterations);
+    if (typeof v !== 'number' || !Number.isFinite(v) || v < 0 || (max !== undefined && v >= max)) {
+      throw new InvalidArgumentError(name, `a schedule returning finite numbers in [0, ${max ?? 'Infinity'}) (step ${this.iterations})`, v);
+    }
+    return v;
+  }
+
+  private slot(p: Parameter): Slot {
+    let s = this.slots.get(p);
+    if (s) return s;
+    const blocks: Block[] = [];
+    try {
+      for (let i = 0; i < this.stateNames.length; i++) blocks.push(new Block(p.runtime.arena, p.size));
+    } catch (e) {
+      for (const b of blocks) b.free();
+      throw e;
+    }
+    const slot: Slot = { blocks, stepped: false, forget: () => {} };
+    const unhook = p.onDispose(() => slot.forget());
+    slot.forget = () => {
+      if (this.slots.get(p) !== slot) return;
+      this.slots.delete(p);
+      unhook();
+      for (const b of blocks) b.free();
+    };
+    this.slots.set(p, slot);
+    return slot;
+  }
+}
+
+export function isOptimizer(o: unknown): o is Optimizer {
+  return o instanceof Optimizer;
+}

@@ -1,0 +1,37 @@
+// The wasm module's layer-kernel exports (assembly/conv.ts, pool.ts, norm.ts, dropout.ts), typed.
+// Pointers are byte offsets (numbers), booleans are 0/1. Tensors are f32, NHWC, unless noted.
+// Geometry: input H x W x C, kernel or pool KH x KW (PH x PW), strides SH, SW, padding top PT and
+// left PL, output OH x OW; position p = (n*OH + oh)*OW + ow over the whole batch.
+export interface LayerKernelExports {
+  /** rows [0, np) of col (np x KH*KW*C, entries [kh][kw][c]) = receptive fields of positions [p0, p0+np), 0 in the padding */
+  im2col(x: number, H: number, W: number, C: number, KH: number, KW: number, SH: number, SW: number, PT: number, PL: number,
+         OH: number, OW: number, p0: number, np: number, col: number): void;
+  /** the adjoint of im2col: dx += col rows [0, np) at the pixels they came from (the caller zeroes dx) */
+  col2im_add(col: number, H: number, W: number, C: number, KH: number, KW: number, SH: number, SW: number, PT: number, PL: number,
+             OH: number, OW: number, p0: number, np: number, dx: number): void;
+  zero_f32(ptr: number, n: number): void;
+  /** 'valid' max pooling; argmax (i32, one per output) = flat index into x of the max, first on ties */
+  max_pool_forward(x: number, rows: number, H: number, W: number, C: number, PH: number, PW: number, SH: number, SW: number,
+                   OH: number, OW: number, y: number, argmax: number): void;
+  /** dx (nIn floats) = 0, then dx[argmax[i]] += dy[i] */
+  max_pool_backward(dy: number, argmax: number, nOut: number, dx: number, nIn: number): void;
+  avg_pool_forward(x: number, rows: number, H: number, W: number, C: number, PH: number, PW: number, SH: number, SW: number,
+                   OH: number, OW: number, y: number): void;
+  /** zeroes dx itself, then accumulates (windows may overlap) */
+  avg_pool_backward(dy: number, rows: number, H: number, W: number, C: number, PH: number, PW: number, SH: number, SW: number,
+                    OH: number, OW: number, dx: number): void;
+  /** per-channel mean and biased variance of an [M, C] view */
+  batchnorm_stats(x: number, M: number, C: number, mean: number, variance: number): void;
+  /** y = gamma (x - mean) / sqrt(var + eps) + beta; y may be x */
+  batchnorm_forward(x: number, M: number, C: number, mean: number, variance: number, gamma: number, beta: number,
+                    eps: number, y: number): void;
+  /** training backward (batch statistics); dgamma, dbeta written, not accumulated; dx may be dy or x */
+  batchnorm_backward(x: number, dy: number, M: number, C: number, mean: number, variance: number, gamma: number,
+                     eps: number, dx: number, dgamma: number, dbeta: number): void;
+  /** running = momentum running + (1 - momentum) batch */
+  batchnorm_running(runMean: number, runVar: number, mean: number, variance: number, C: number, momentum: number): void;
+  /** inverted dropout; mask[i] = 1/(1-rate) or 0 from a hash of (seed, counter, i) only; y = x * mask */
+  dropout_forward(x: number, y: number, mask: number, n: number, rate: number, seed: number, counter: number): void;
+  /** out = a * b elementwise (dropout backward: dx = dy * mask) */
+  multiply_f32(a: number, b: number, out: number, n: number): void;
+}

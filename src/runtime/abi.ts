@@ -1,0 +1,41 @@
+// The wasm module's exports, typed. Pointers are byte offsets (numbers), booleans are 0/1. The
+// bench build's extra kernels (assembly/bench.ts) are typed in bench/bench-kernels.ts.
+import type { LayerKernelExports } from './abi-layers.js';
+
+export interface KernelExports extends LayerKernelExports {
+  memory: WebAssembly.Memory;
+  heap_base(): number;
+  gemm_scratch_bytes(): number;
+  gemm(transA: number, transB: number, M: number, N: number, K: number, a: number, lda: number, b: number, ldb: number,
+       c: number, ldc: number, mode: number, bias: number, scratch: number, relu?: number): void;
+  /** dst (cols x rows, stride ldd) = srcᵀ (src rows x cols, stride lds) + bias[row of src] (bias 0: none), relu'd when relu */
+  transpose_bias_relu(src: number, rows: number, cols: number, lds: number, bias: number, relu: number, dst: number, ldd: number): void;
+  relu_forward(x: number, y: number, n: number): void;
+  relu_backward(y: number, dy: number, dz: number, n: number): void;
+  sigmoid_forward(x: number, y: number, n: number): void;
+  sigmoid_backward(y: number, dy: number, dz: number, n: number): void;
+  tanh_forward(x: number, y: number, n: number): void;
+  tanh_backward(y: number, dy: number, dz: number, n: number): void;
+  softmax_forward(x: number, y: number, rows: number, cols: number): void;
+  softmax_backward(y: number, dy: number, dz: number, rows: number, cols: number): void;
+  column_sums(dy: number, rows: number, cols: number, db: number): void;
+  softmax_cross_entropy(z: number, rows: number, cols: number, labels: number, indices: number, dz: number, correct: number): number;
+  cross_entropy(p: number, rows: number, cols: number, labels: number, indices: number, dp: number, correct: number): number;
+  mean_squared_error(y: number, t: number, n: number, dy: number): number;
+  sgd_seed(w: number, v: number, g: number, n: number, lr: number, beta: number, nesterov: number,
+           wd: number, decay: number, gscale: number, clip: number, commit: number): number;
+  sgd_torch(w: number, b: number, g: number, n: number, lr: number, mu: number, damp: number, nesterov: number,
+            wd: number, first: number, gscale: number, clip: number, commit: number): number;
+  adam(w: number, m: number, v: number, g: number, n: number, lr: number, b1: number, b2: number, eps: number,
+       wd: number, bc1: number, bc2: number, gscale: number, clip: number, commit: number): number;
+  sum_squares(x: number, n: number): number;
+  all_finite(x: number, n: number): number;
+  gather_rows(src: number, idx: number, count: number, width: number, dst: number): void;
+}
+
+/** the module's ABI_VERSION export must equal this (assembly/index.ts) */
+export const ABI_VERSION = 2;
+
+export const MODE_ZERO = 0;
+export const MODE_ACC = 1;
+export const MODE_BIAS = 2;
