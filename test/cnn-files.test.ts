@@ -10,7 +10,7 @@ import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { SGD, Adam, dense, conv2d, maxPool2d, avgPool2d, flatten, dropout, batchNorm, ModelFormatError, type Kernels, type Sequential, type LayerSpec, type Optimizer } from '../src/index.js';
 import { writeSafetensors, readSafetensors } from '../src/io/safetensors.js';
-import { kernelsUnderTest, seeded, closeness } from './helpers.js';
+import { kernelsUnderTest, seeded, closeness, numpyAvailable } from './helpers.js';
 import { sameBits } from './model-helpers.js';
 
 let k: Kernels;
@@ -73,12 +73,6 @@ describe('every layer type round-trips', () => {
 });
 
 describe("save({ format: 'torch' }): the state dict of the matching torch.nn.Sequential", () => {
-  const numpy = (): boolean => {
-    const probe = spawnSync('python3', ['-c', 'import numpy'], { encoding: 'utf8' });
-    const ok = !probe.error && probe.status === 0;
-    if (!ok && process.env.REQUIRE_NUMPY === '1') throw new Error('REQUIRE_NUMPY=1 but python3 with numpy is not available');
-    return ok;
-  };
   const script = join(dirname(fileURLToPath(import.meta.url)), 'torch_reference.py');
   const cases: Array<[string, number[], LayerSpec[]]> = [
     ['every layer type; same padding with an odd total at stride 2 (an explicit ZeroPad2d)', SHAPE, EVERY_LAYER],
@@ -90,7 +84,7 @@ describe("save({ format: 'torch' }): the state dict of the matching torch.nn.Seq
   ];
   for (const [what, shape, layers] of cases) {
     it(`numpy runs the file on NCHW input and computes what predict computes on NHWC: ${what}`, (ctx) => {
-      if (!numpy()) { console.warn('skipped: python3 with numpy is not available'); ctx.skip(); return; }
+      if (!numpyAvailable()) { console.warn('skipped: python3 with numpy is not available'); ctx.skip(); return; }
       const m = k.sequential({ inputShape: shape, layers, seed: 5 });
       const size = shape.reduce((a, b) => a * b, 1);
       const xs = seeded(4 * size, 3);

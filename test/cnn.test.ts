@@ -154,6 +154,41 @@ describe('convolutional models against the float64 network oracle', () => {
   });
 });
 
+describe('weights, shapes and the summary', () => {
+  it("getWeights: conv kernels [kh, kw, in, filters], biases [filters], batch norm's gamma and beta, in layer order; setWeights checks shapes", () => {
+    const model = k.sequential({ inputShape: [8, 8, 3], layers: [conv2d(5, [3, 2], 'relu'), batchNorm(), flatten(), dense(2, 'softmax')], seed: 1 });
+    const w = model.getWeights();
+    expect(w.map((t) => [t.name, t.shape])).toEqual([
+      ['conv2d_0/kernel', [3, 2, 3, 5]], ['conv2d_0/bias', [5]], ['batchNorm_1/gamma', [5]], ['batchNorm_1/beta', [5]],
+      ['dense_3/kernel', [6 * 7 * 5, 2]], ['dense_3/bias', [2]],
+    ]);
+    expect(Array.from(w[2]!.values)).toEqual([1, 1, 1, 1, 1, 1].slice(0, 5));
+    const before = model.getWeights().map((t) => t.values);
+    // the right number of values in the wrong shape ([2, 3, 3, 5] has as many as [3, 2, 3, 5])
+    const wrong = w.map((t, i) => (i === 0 ? { ...t, shape: [2, 3, 3, 5] } : t));
+    expect(() => model.setWeights(wrong)).toThrow(/weights\[0\]\.shape: expected \[3, 2, 3, 5\]/);
+    model.getWeights().forEach((t, i) => expect(Array.from(t.values)).toEqual(Array.from(before[i]!)));
+    model.setWeights(w.map((t) => ({ ...t, values: t.values.map((v) => v / 2) })));
+    expect(model.getWeights()[0]!.values[0]).toBe(w[0]!.values[0]! / 2);
+    model.dispose();
+  });
+
+  it('summary(): each layer with its output shape and parameter count, and the totals', () => {
+    const model = k.sequential({ inputShape: [28, 28, 1], layers: [conv2d(6, 5, 'relu', { padding: 'same' }), maxPool2d(2), conv2d(16, 5, 'relu'), maxPool2d(2), flatten(), dense(120, 'relu'), dense(84, 'relu'), dropout(0.5), dense(10, 'softmax')], seed: 1 });
+    let printed = '';
+    const text = model.summary((t) => { printed = t; });
+    expect(printed).toBe(text);
+    const lines = text.split('\n');
+    const row = (i: number) => lines.find((l) => l.startsWith(`${i} `))!;
+    expect(row(0)).toMatch(/conv2d 6 5x5 relu same\s+\[28, 28, 6\]\s+156$/);
+    expect(row(2)).toMatch(/\[10, 10, 16\]\s+2416$/);
+    expect(row(4)).toMatch(/flatten\s+\[400\]\s+0$/);
+    expect(row(5)).toMatch(/dense 120 relu\s+\[120\]\s+48120$/);
+    expect(text).toMatch(/trainable parameters: 61706; loss: crossEntropy$/);
+    model.dispose();
+  });
+});
+
 describe('layer configuration errors name the layer and what was expected, before any memory is allocated', () => {
   const bad: Array<[string, () => unknown, RegExp]> = [
     ['a kernel larger than its input (valid)', () => k.sequential({ inputShape: [4, 4, 1], layers: [conv2d(2, 5), flatten(), dense(1)] }), /config\.layers\[0\].*kernel no larger than its input/],

@@ -5,9 +5,9 @@ import { describe, it, expect, beforeAll } from 'vitest';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { InvalidArgumentError, type Kernels } from '../src/index.js';
-import { PROBLEMS } from '../src/cli/compare/problems.js';
-import { prepare, run, firstAtMost, type RunRecord } from '../src/cli/compare/runner.js';
+import { InvalidArgumentError, dense, type Kernels } from '../src/index.js';
+import { PROBLEMS, type DataProblem } from '../src/cli/compare/problems.js';
+import { prepare, run, fitOrder, firstAtMost, type RunRecord } from '../src/cli/compare/runner.js';
 import { compare, compareOn, TUNE_LR_FACTORS, TUNE_MOMENTA } from '../src/cli/compare/compare.js';
 import { sweep, stabilityBound } from '../src/cli/compare/grid.js';
 import { sample, contour } from '../src/cli/compare/contour.js';
@@ -15,7 +15,7 @@ import { renderReport } from '../src/cli/compare/page.js';
 import { toJson, formatTable } from '../src/cli/compare/report.js';
 import { compareCommand, parseCompareArgs } from '../src/cli/compare/command.js';
 import { fingerprint } from '../src/cli/compare/fairness.js';
-import { OPTIMIZER_NAMES } from '../src/cli/compare/optimizers.js';
+import { OPTIMIZER_NAMES, makeOptimizer } from '../src/cli/compare/optimizers.js';
 import { kernelsUnderTest } from './helpers.js';
 
 let k: Kernels;
@@ -135,7 +135,7 @@ describe('the XML checker itself', () => {
 describe('fairness: the runner records the start and the batches of every run', () => {
   it('mnist: every optimizer starts from the same weights and trains on the same batches in the same order', async () => {
     const prepared = await prepare(k, PROBLEMS.mnist, { seed: 7, epochs: 1 });
-    const res = compareOn(k, prepared, { optimizers: ALL });
+    const res = await compareOn(k, prepared, { optimizers: ALL });
     expect(res.runs.map((r) => r.optimizer)).toEqual(ALL);
     const [first, ...rest] = res.runs as [RunRecord, ...RunRecord[]];
     expect(first.diverged).toBe(false);
@@ -159,7 +159,7 @@ describe('fairness: the runner records the start and the batches of every run', 
     // …and the optimizers really differ: same start, different ends
     expect(new Set(res.runs.map((r) => r.finalLoss)).size).toBe(ALL.length);
     // the fingerprints see the data: another seed, another start and another order
-    const other = run(k, await prepare(k, PROBLEMS.mnist, { seed: 8, epochs: 1 }), { optimizer: 'gd', learningRate: 0.05, momentum: 0 });
+    const other = await run(k, await prepare(k, PROBLEMS.mnist, { seed: 8, epochs: 1 }), { optimizer: 'gd', learningRate: 0.05, momentum: 0 });
     expect(other.fairness.initialWeights).not.toBe(first.fairness.initialWeights);
     expect(other.fairness.batches).not.toBe(first.fairness.batches);
   });
@@ -174,9 +174,83 @@ describe('fairness: the runner records the start and the batches of every run', 
     expect(fingerprint([Int32Array.of(1, 2)])).not.toBe(fingerprint([Int32Array.of(2, 1)]));
   });
 
+  // a regression with two weights (w, b), so a run records its path after every update: 10 rows in
+  // batches of 3 (the last one short), shuffled, 3 epochs
+  const TINY_X = Float32Array.from({ length: 10 }, (_, i) => i / 3 - 1);
+  const tiny: DataProblem = {
+    ...(PROBLEMS.linear as DataProblem),
+    length: 'epochs',
+    defaultLength: 3,
+    load: async () => ({
+      x: TINY_X, y: Float32Array.from(TINY_X, (x) => 3 * x - 1 + 0.1 * Math.sin(7 * x)), rows: 10, inputSize: 1,
+      layers: [dense(1, 'linear')], loss: 'mse', initial: [Float32Array.of(0.5), Float32Array.of(-0.25)], batchSize: 3, shuffle: true,
+    }),
+  };
+
+  it('the recorded batches are the ones fit trained on: replaying them through trainBatch gives the same weights, bit for bit, at every step', async () => {
+    const prepared = await prepare(k, tiny, { seed: 5 });
+    const plan = prepared.plan!;
+    expect(plan.map((b) => b.length)).toEqual([3, 3, 3, 1, 3, 3, 3, 1, 3, 3, 3, 1]);
+    const r = await run(k, prepared, { optimizer: 'momentum', learningRate: 0.05, momentum: 0.9 });
+    expect(r.diverged).toBe(false);
+    expect(r.steps).toBe(12);
+    expect(r.fairness.batchCount).toBe(12);
+    expect(r.batchIndices).toEqual(Int32Array.from(plan.flatMap((b) => [...b])));
+    // the same start, optimizer and batches, one trainBatch per batch of the given order
+    const replay = (batches: readonly Int32Array[]): { path: number[][]; losses: number[] } => {
+      const m = k.sequential({ inputSize: 1, layers: [dense(1, 'linear')], loss: 'mse', seed: prepared.seed });
+      try {
+        m.setWeights(prepared.initial);
+        const opt = makeOptimizer('momentum', 0.05, 0.9);
+        const snap = () => m.parameters().flatMap((p) => Array.from(p.value));
+        const path = [snap()], losses: number[] = [];
+        const data = prepared.data!;
+        for (const rows of batches) {
+          const x = Float32Array.from(rows, (i) => data.x[i]!), y = Float32Array.from(rows, (i) => (data.y as Float32Array)[i]!);
+          losses.push(m.trainBatch(x, y, opt));
+          path.push(snap());
+        }
+        return { path, losses };
+      } finally {
+        m.dispose();
+      }
+    };
+    const same = replay(plan);
+    expect(r.path).toEqual(same.path); // exact: float32 values widened to numbers
+    expect(r.losses.slice(0, 12)).toEqual(same.losses);
+    // …and the order matters, so this is a real check: another shuffle trains to other weights
+    const other = replay(fitOrder(10, { ...prepared.fit!, seed: prepared.fit!.seed + 1 }));
+    expect(other.path[12]).not.toEqual(r.path![12]);
+  });
+
+  it('a data run that diverges stops there: the loss-growth rule after that batch, a non-finite loss before its update', async () => {
+    const prepared = await prepare(k, PROBLEMS.linear, { seed: 1 });
+    // lr·λ = 15: the weight's error grows 14-fold per step, past 10⁶ times the start within a few steps
+    const grew = await run(k, prepared, { optimizer: 'gd', learningRate: 1, momentum: 0 });
+    expect(grew.diverged).toBe(true);
+    expect(grew.divergedReason).toMatch(/grew past/);
+    expect(grew.divergedAt).toBeGreaterThan(2);
+    expect(grew.divergedAt).toBeLessThan(10);
+    expect(grew.steps).toBe(grew.divergedAt);
+    expect(grew.losses.length).toBe(grew.steps);
+    expect(grew.losses[grew.steps - 1]).toBeGreaterThan(1e6 * grew.losses[0]!);
+    expect(grew.path!.length).toBe(grew.steps + 1);
+    expect(grew.batchIndices!.length).toBe(4 * grew.steps);
+    expect(grew.finalLoss).toBe(Infinity);
+    // one huge step: the second batch's loss overflows float32, and fit stops before updating
+    const nan = await run(k, prepared, { optimizer: 'gd', learningRate: 1e30, momentum: 0 });
+    expect(nan.diverged).toBe(true);
+    expect(nan.divergedAt).toBe(2);
+    expect(nan.steps).toBe(1);
+    expect(nan.divergedReason).toMatch(/step 2/);
+    expect(nan.losses.length).toBe(1);
+    expect(nan.fairness.batchCount).toBe(1);
+    expect(nan.finalLoss).toBe(Infinity);
+  });
+
   it('surfaces: every run starts at the problem\'s start point; a diverged run is recorded, not thrown', async () => {
     const prepared = await prepare(k, PROBLEMS.ravine, { seed: 1, steps: 40 });
-    const res = compareOn(k, prepared, { optimizers: ALL, learningRate: 0.018, momentum: 0.9 });
+    const res = await compareOn(k, prepared, { optimizers: ALL, learningRate: 0.018, momentum: 0.9 });
     for (const r of res.runs) {
       expect(r.initialWeights[0]).toEqual(Float32Array.of(-9, 1.5));
       expect(r.path![0]).toEqual([-9, 1.5]);
@@ -194,7 +268,7 @@ describe('fairness: the runner records the start and the batches of every run', 
 
   it('linear: the founding document\'s regression, full batch from w = 0, same for all', async () => {
     const prepared = await prepare(k, PROBLEMS.linear, { seed: 1 });
-    const res = compareOn(k, prepared, { optimizers: ALL });
+    const res = await compareOn(k, prepared, { optimizers: ALL });
     for (const r of res.runs) {
       expect(r.initialWeights).toEqual([Float32Array.of(0)]);
       expect(r.losses[0]).toBeCloseTo(30, 4); // 7.5 (0 − 2)²
@@ -211,7 +285,7 @@ describe('fairness: the runner records the start and the batches of every run', 
 
 describe('the ravine', () => {
   it('plain gradient descent zigzags across the valley (y flips sign every step) at the default rate', async () => {
-    const r = run(k, await prepare(k, PROBLEMS.ravine, { seed: 1, steps: 20 }), { optimizer: 'gd', learningRate: 0.018, momentum: 0 });
+    const r = await run(k, await prepare(k, PROBLEMS.ravine, { seed: 1, steps: 20 }), { optimizer: 'gd', learningRate: 0.018, momentum: 0 });
     const ys = r.path!.map((p) => p[1]!);
     for (let t = 1; t < ys.length; t++) {
       expect(Math.sign(ys[t]!)).toBe(-Math.sign(ys[t - 1]!));
@@ -221,8 +295,8 @@ describe('the ravine', () => {
 
   it.each([0.018, 0.01, 0.005])('momentum beats plain gradient descent at the same learning rate %s', async (lr) => {
     const prepared = await prepare(k, PROBLEMS.ravine, { seed: 1, steps: 150 });
-    const gd = run(k, prepared, { optimizer: 'gd', learningRate: lr, momentum: 0 });
-    const mom = run(k, prepared, { optimizer: 'momentum', learningRate: lr, momentum: 0.9 });
+    const gd = await run(k, prepared, { optimizer: 'gd', learningRate: lr, momentum: 0 });
+    const mom = await run(k, prepared, { optimizer: 'momentum', learningRate: lr, momentum: 0.9 });
     expect(gd.diverged || mom.diverged).toBe(false);
     // x shrinks by (1 − lr) per step for gd, by about √0.9 ≈ 0.949 for momentum: orders of magnitude apart
     expect(mom.finalLoss).toBeLessThan(gd.finalLoss / 100);
@@ -247,7 +321,7 @@ describe('the ravine', () => {
 describe('--tune', () => {
   it('gives every optimizer the same grid of learning rates (and momenta) and shows its best', async () => {
     const prepared = await prepare(k, PROBLEMS.ravine, { seed: 1, steps: 60 });
-    const res = compareOn(k, prepared, { optimizers: ALL, tune: true });
+    const res = await compareOn(k, prepared, { optimizers: ALL, tune: true });
     const lrs = TUNE_LR_FACTORS.map((f) => 0.018 * f);
     res.trials!.forEach((trials, i) => {
       const name = ALL[i]!;
@@ -270,7 +344,7 @@ describe('--tune', () => {
 describe('--grid: the divergence region matches 0 < lr·λ < 2(1 + β)', () => {
   it.each(['ravine', 'linear'] as const)('%s: cells well inside the bound converge, cells well outside diverge', async (name) => {
     const prepared = await prepare(k, PROBLEMS[name], { seed: 1 });
-    const g = sweep(k, prepared);
+    const g = await sweep(k, prepared);
     expect(g.lambdaMax).toBe(name === 'ravine' ? 100 : 15);
     let inside = 0, outside = 0;
     for (const row of g.cells) {

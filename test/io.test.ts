@@ -12,7 +12,7 @@ import {
   SGD, Adam, dense, stepDecay, linearWarmup, cosineDecay, VERSION, ModelFormatError, InvalidArgumentError,
   type Kernels, type Sequential, type Optimizer, type SequentialConfig,
 } from '../src/index.js';
-import { kernelsUnderTest, seeded, SIMD } from './helpers.js';
+import { kernelsUnderTest, seeded, SIMD, numpyAvailable, relaxedSimdNodeFlags } from './helpers.js';
 import { sameBits, stateCopy } from './model-helpers.js';
 import { writeSafetensors, type Tensor } from '../src/io/safetensors.js';
 
@@ -408,7 +408,7 @@ describe('checkpoint resume: N epochs = N/2, save, load in a fresh process, N/2 
       b.dispose();
     }
     writeFileSync(join(dir, 'child.mjs'), CHILD);
-    const flags = SIMD === 'relaxed' ? ['--experimental-wasm-relaxed-simd'] : [];
+    const flags = relaxedSimdNodeFlags();
     const r = spawnSync(process.execPath, [...flags, '--import', 'tsx', join(dir, 'child.mjs'),
       pathToFileURL(join(ROOT, 'src/index.ts')).href, SIMD, dir, variants.map((v) => v.name).join(',')], { cwd: ROOT, encoding: 'utf8', timeout: 30_000 });
     expect(r.status, `child process failed:\n${r.stderr}`).toBe(0);
@@ -493,8 +493,7 @@ describe("format 'torch': a PyTorch nn.Sequential state dict", () => {
   });
 
   it('read with numpy (a tiny safetensors reader): softmax(relu(x W0ᵀ + b0) W2ᵀ + b2) equals predict', (ctx) => {
-    const probe = spawnSync('python3', ['-c', 'import numpy'], { encoding: 'utf8' });
-    if (probe.error || probe.status !== 0) {
+    if (!numpyAvailable()) {
       console.warn('skipped: python3 with numpy is not available');
       ctx.skip();
       return;

@@ -295,9 +295,10 @@ describe('average pooling', () => {
 
 // ------------------------------------------------------------------------------------ batch norm
 
-// M around the f32 block (256 rows) and the elementwise tile (64 rows); C around the SIMD width
+// M around the f32 block (256 rows) and the elementwise tile (64 rows); C around the SIMD width and
+// the 16-channel reduction group
 const BN_ROWS = [1, 3, 5, 17, 63, 64, 65, 255, 256, 257, 700];
-const BN_CHANNELS = [1, 3, 4, 5, 17];
+const BN_CHANNELS = [1, 3, 4, 5, 16, 17, 23, 36]; // 16-channel groups, then 4-channel groups, then single channels
 
 describe('batch norm', () => {
   it(`stats, training forward (out of place and in place) and backward, M in {${BN_ROWS.join(',')}} x C in {${BN_CHANNELS.join(',')}}`, () => {
@@ -348,15 +349,16 @@ describe('batch norm', () => {
     }
   });
 
-  it('stats of 1e6 rows offset by 1000 (std ~0.6): no cancellation, f32-level accuracy', () => {
-    const M = 1_000_000, C = 3;
-    const x = seeded(M * C, 42).map((v, i) => 1000 + v + 0.25 * (i % C));
-    const X = put(k, x), MEAN = put(k, C), VAR = put(k, C);
-    lk.batchnorm_stats(X.ptr, M, C, MEAN.ptr, VAR.ptr);
-    const want = oracle.batchNormStats(x, M, C);
-    expect(closeness(MEAN.f32, want.mean, 0, 1e-7)).toBeLessThanOrEqual(1); // within an f32 ulp of 1000
-    expect(closeness(VAR.f32, want.variance, 0, 1e-5)).toBeLessThanOrEqual(1);
-    free(X, MEAN, VAR);
+  it('stats of up to 1e6 rows offset by 1000 (std ~0.6): no cancellation, f32-level accuracy', () => {
+    for (const [M, C] of [[1_000_000, 5], [300_001, 23]] as const) {
+      const x = seeded(M * C, 42 + C).map((v, i) => 1000 + v + 0.25 * (i % C));
+      const X = put(k, x), MEAN = put(k, C), VAR = put(k, C);
+      lk.batchnorm_stats(X.ptr, M, C, MEAN.ptr, VAR.ptr);
+      const want = oracle.batchNormStats(x, M, C);
+      expect(closeness(MEAN.f32, want.mean, 0, 1e-7), `M=${M} C=${C}`).toBeLessThanOrEqual(1); // within an f32 ulp of 1000
+      expect(closeness(VAR.f32, want.variance, 0, 1e-5), `M=${M} C=${C}`).toBeLessThanOrEqual(1);
+      free(X, MEAN, VAR);
+    }
   });
 
   it('running statistics: momentum·running + (1 - momentum)·batch, C in {1,3,5,17}', () => {

@@ -3,7 +3,7 @@
 import { describe, it, expect, beforeAll } from 'vitest';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
-import { SGD, dense, type Kernels } from '../src/index.js';
+import { SGD, Adam, dense, conv2d, maxPool2d, avgPool2d, flatten, dropout, batchNorm, type Kernels } from '../src/index.js';
 import { kernelsUnderTest, seeded } from './helpers.js';
 
 let k: Kernels;
@@ -44,6 +44,32 @@ describe('a long training run', () => {
     // 20,000 steps holding even 100 bytes each would be 2 MB: allow well under that
     expect(heapGrowth).toBeLessThan(1_000_000);
     model.dispose();
+  }, 60_000);
+});
+
+describe('a long training run of a CNN with every layer type', () => {
+  it('5,000 trainBatch calls (conv, batch norm, pools, flatten, dropout, dense; Adam): wasm memory unchanged, JS heap flat', () => {
+    const model = k.sequential({
+      inputShape: [12, 12, 2],
+      layers: [conv2d(4, 3, 'relu', { padding: 'same' }), batchNorm(), maxPool2d(2), conv2d(6, 3, 'tanh', { stride: 2, padding: 'same' }),
+        avgPool2d(2, { stride: 1 }), flatten(), dropout(0.3), dense(8, 'relu'), dense(5, 'softmax')],
+      seed: 2,
+    });
+    const opt = new Adam({ learningRate: 0.001 });
+    const x = seeded(8 * 12 * 12 * 2, 3), y = data(8, 4).y;
+    model.trainBatch(x, y, opt);
+    const bytes = wasmBytes(), grows = k.arena.grows, inUse = k.arena.bytesInUse;
+    const heap = heapAfterGc();
+    let sum = 0;
+    for (let i = 0; i < 5_000; i++) sum += model.trainBatch(x, y, opt);
+    const heapGrowth = heapAfterGc() - heap;
+    expect(Number.isFinite(sum)).toBe(true);
+    expect(wasmBytes()).toBe(bytes);
+    expect(k.arena.grows).toBe(grows);
+    expect(k.arena.bytesInUse).toBe(inUse);
+    expect(heapGrowth).toBeLessThan(500_000);
+    model.dispose();
+    opt.dispose();
   }, 60_000);
 });
 

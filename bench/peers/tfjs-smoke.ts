@@ -1,39 +1,18 @@
 // Smoke run of the TF.js peer: `npx tsx bench/peers/tfjs-smoke.ts`.
 // Prints the peer numbers our bench compares against, for the wasm and cpu backends.
-import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import {
   loadTfjs, tfjsGemmGflops, tfjsLinearStepsPerSec, tfjsMlpSamplesPerSec, tfjsMnistAccuracy, type TfBackend,
 } from './tfjs.js';
-
-/** The `mnist` package's 10k digits: digits/{d}.json holds { data: [...] }, 784 floats in 0..1 per digit. */
-function loadMnist(): { x: Float32Array; y: Uint8Array } {
-  const dir = path.join(path.dirname(createRequire(import.meta.url).resolve('mnist/package.json')), 'src', 'digits');
-  const parts = Array.from({ length: 10 }, (_, d) =>
-    (JSON.parse(readFileSync(path.join(dir, `${d}.json`), 'utf8')) as { data: number[] }).data);
-  const n = parts.reduce((s, p) => s + p.length / 784, 0);
-  const x = new Float32Array(n * 784);
-  const y = new Uint8Array(n);
-  // Interleave the digits (round-robin) so every batch and the train/test split see all classes.
-  const next = new Array<number>(10).fill(0);
-  for (let i = 0; i < n;) {
-    for (let d = 0; d < 10 && i < n; d++) {
-      const part = parts[d]!;
-      if (next[d]! * 784 >= part.length) continue;
-      x.set(part.slice(next[d]! * 784, ++next[d]! * 784), i * 784);
-      y[i++] = d;
-    }
-  }
-  return { x, y };
-}
+import { loadMnist } from '../../src/data/mnist.js';
 
 const fmt = (v: number, digits = 0) => v.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
 
 const t0 = performance.now();
-const { x, y } = loadMnist();
-const nTrain = Math.floor(y.length * 0.8);
+// the first 8,000 training and 2,000 test digits of the standard split, one after the other
+const { train, test } = await loadMnist({ trainRows: 8000, testRows: 2000 });
+const x = new Float32Array([...train.x, ...test.x]), y = new Uint8Array([...train.y, ...test.y]);
+const nTrain = train.rows;
 console.log(`MNIST: ${y.length} digits (${nTrain} train / ${y.length - nTrain} test)`);
 
 for (const backend of ['wasm', 'cpu'] as TfBackend[]) {

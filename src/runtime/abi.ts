@@ -34,7 +34,7 @@ export interface KernelExports extends LayerKernelExports {
 }
 
 /** the module's ABI_VERSION export must equal this (assembly/index.ts) */
-export const ABI_VERSION = 2;
+export const ABI_VERSION = 3;
 
 export const MODE_ZERO = 0;
 export const MODE_ACC = 1;

@@ -6,7 +6,7 @@ import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
-import { buildDemo } from '../../demo/build.js';
+import { buildDemo, DEMO_TRAIN_ROWS, DEMO_TEST_ROWS } from '../../demo/build.js';
 import { decodeMnist, type MnistFile } from '../../demo/mnist-format.js';
 import { loadMnist } from '../../src/data/mnist.js';
 import { serveStatic, type StaticServer } from '../../demo/serve.js';
@@ -60,7 +60,7 @@ describeInBrowser('the demo page in Chromium', () => {
   }
 
   it('mnist.bin: one byte a pixel, and it decodes to exactly the digits and split of src/data/mnist.ts', async () => {
-    const { train, test } = await loadMnist();
+    const { train, test } = await loadMnist({ trainRows: DEMO_TRAIN_ROWS, testRows: DEMO_TEST_ROWS });
     const bytes = (a: ArrayBufferView) => Buffer.from(a.buffer, a.byteOffset, a.byteLength);
     expect(digits.pixels).toBe(784);
     for (const [got, want] of [[digits.train, train], [digits.test, test]] as const) {

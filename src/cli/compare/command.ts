@@ -9,7 +9,7 @@ import { OPTIMIZER_NAMES, type OptimizerName } from './optimizers.js';
 import { compare, TUNE_LR_FACTORS, TUNE_MOMENTA, type CompareOptions } from './compare.js';
 import { formatTable, toJson } from './report.js';
 import { renderReport } from './page.js';
-import { numberFlag } from './number-flag.js';
+import { numberFlag } from '../number-flag.js';
 
 export const COMPARE_HELP = `momentum-wasm compare: race optimizers fairly and draw what they do
 

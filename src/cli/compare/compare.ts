@@ -71,10 +71,10 @@ export async function compare(k: Kernels, options: CompareOptions): Promise<Repo
     const problem = PROBLEMS[name];
     options.onProgress?.(`${name}: preparing`);
     const prepared = await prepare(k, problem, { seed: options.seed, steps: options.steps, epochs: options.epochs });
-    problems.push(compareOn(k, prepared, options));
+    problems.push(await compareOn(k, prepared, options));
     if (options.grid?.includes(name)) {
       options.onProgress?.(`${name}: sweeping learning rate × momentum`);
-      grids.push(sweep(k, prepared));
+      grids.push(await sweep(k, prepared));
     }
   }
   return {
@@ -83,7 +83,7 @@ export async function compare(k: Kernels, options: CompareOptions): Promise<Repo
   };
 }
 
-export function compareOn(k: Kernels, prepared: Prepared, options: Omit<CompareOptions, 'problems' | 'seed'>): ProblemResult {
+export async function compareOn(k: Kernels, prepared: Prepared, options: Omit<CompareOptions, 'problems' | 'seed'>): Promise<ProblemResult> {
   const problem = prepared.problem;
   const learningRate = options.learningRate ?? problem.learningRate;
   const momentum = options.momentum ?? problem.momentum;
@@ -92,7 +92,7 @@ export function compareOn(k: Kernels, prepared: Prepared, options: Omit<CompareO
   for (const optimizer of options.optimizers) {
     if (!options.tune) {
       options.onProgress?.(`${problem.name}: ${optimizer}`);
-      runs.push(run(k, prepared, { optimizer, learningRate, momentum }));
+      runs.push(await run(k, prepared, { optimizer, learningRate, momentum }));
       continue;
     }
     const mine: Trial[] = [];
@@ -102,7 +102,7 @@ export function compareOn(k: Kernels, prepared: Prepared, options: Omit<CompareO
       for (const m of momenta) {
         const lr = learningRate * f;
         options.onProgress?.(`${problem.name}: tuning ${optimizer} (${mine.length + 1}/${TUNE_LR_FACTORS.length * momenta.length})`);
-        const r = run(k, prepared, { optimizer, learningRate: lr, momentum: m });
+        const r = await run(k, prepared, { optimizer, learningRate: lr, momentum: m });
         mine.push({ learningRate: r.learningRate, momentum: r.momentum, finalLoss: r.finalLoss, diverged: r.diverged });
         if (best === null || better(r, best)) best = r;
       }

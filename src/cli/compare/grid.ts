@@ -44,19 +44,22 @@ export function stabilityBound(lambdaMax: number, momentum: number): number {
   return (2 * (1 + momentum)) / lambdaMax;
 }
 
-export function sweep(k: Kernels, prepared: Prepared, options: { learningRates?: number[]; momenta?: readonly number[] } = {}): GridResult {
+export async function sweep(k: Kernels, prepared: Prepared, options: { learningRates?: number[]; momenta?: readonly number[] } = {}): Promise<GridResult> {
   const problem = prepared.problem;
   const lambdaMax = problem.lambdaMax;
   if (lambdaMax === undefined) throw new InvalidArgumentError('grid', 'a problem with a constant Hessian (ravine, linear)', problem.name);
   const learningRates = options.learningRates ?? gridLearningRates(lambdaMax);
   const momenta = (options.momenta ?? GRID_MOMENTA).slice();
   let initialLoss = NaN;
-  const cells = momenta.map((momentum) =>
-    learningRates.map((learningRate) => {
-      const r = run(k, prepared, { optimizer: 'momentum', learningRate, momentum });
+  const cells: GridCell[][] = [];
+  for (const momentum of momenta) {
+    const row: GridCell[] = [];
+    for (const learningRate of learningRates) {
+      const r = await run(k, prepared, { optimizer: 'momentum', learningRate, momentum });
       initialLoss = r.losses[0] ?? initialLoss;
-      return { learningRate, momentum, finalLoss: r.finalLoss, diverged: r.diverged, divergedAt: r.divergedAt };
-    }),
-  );
+      row.push({ learningRate, momentum, finalLoss: r.finalLoss, diverged: r.diverged, divergedAt: r.divergedAt });
+    }
+    cells.push(row);
+  }
   return { problem: problem.name, title: problem.title, optimizer: 'momentum', lambdaMax, steps: prepared.steps, initialLoss, learningRates, momenta, cells };
 }

@@ -1,12 +1,14 @@
 // Runs one optimizer on one prepared problem and records what happened, including what makes the
 // comparison checkable: the weights the run started from and the batches it saw, in order.
-// prepare() fixes both once per problem (same seed for initialisation and shuffling), so every
-// optimizer gets the same start and the same stream of batches.
+// prepare() fixes both once per problem: the starting weights, and the fit() options every run
+// trains with (epochs, batch size, shuffling and its seed), so every optimizer gets the same start
+// and the same stream of batches. A data run trains through the library's own loop, model.fit();
+// the batch order it records is fit's documented rule replayed (fitOrder below, checked against
+// fit itself in test/compare.test.ts), since fit does not hand out its order.
 import type { Kernels } from '../../index.js';
-import type { Targets } from '../../index.js';
 import { TrainingDivergedError } from '../../index.js';
 import { Rng } from '../../util/rng.js';
-import type { Problem, Dataset, SurfaceProblem } from './problems.js';
+import type { Problem, Dataset, SurfaceProblem, DataProblem } from './problems.js';
 import { makeOptimizer, effectiveMomentum, type OptimizerName } from './optimizers.js';
 import { fingerprint } from './fairness.js';
 
@@ -67,8 +69,19 @@ export interface Prepared {
   data: Dataset | null;
   /** starting weights shared by every run */
   initial: Float32Array[];
-  /** row indices of each update's batch, shared by every run */
+  /** what every data run passes to model.fit (null for a surface): the same options, so the same batches */
+  fit: FitPlan | null;
+  /** row indices of each update's batch, shared by every run: fitOrder(rows, fit) */
   plan: Int32Array[] | null;
+}
+
+/** the options of model.fit that decide which rows each batch holds */
+export interface FitPlan {
+  epochs: number;
+  batchSize: number;
+  shuffle: boolean;
+  /** fit's `seed` option: the shuffling generator's seed, the same for every run */
+  seed: number;
 }
 
 export interface PrepareOptions {
@@ -83,7 +96,7 @@ export async function prepare(k: Kernels, problem: Problem, options: PrepareOpti
   const { seed } = options;
   if (problem.kind === 'surface') {
     const steps = options.steps ?? problem.steps;
-    return { problem, seed, steps, epochs: null, data: null, initial: [Float32Array.from(problem.start)], plan: null };
+    return { problem, seed, steps, epochs: null, data: null, initial: [Float32Array.from(problem.start)], fit: null, plan: null };
   }
   const data = await problem.load();
   let initial: Float32Array[] | undefined = data.initial?.map((a) => a.slice());
@@ -93,18 +106,32 @@ export async function prepare(k: Kernels, problem: Problem, options: PrepareOpti
     m.dispose();
   }
   const epochs = problem.length === 'steps' ? options.steps ?? problem.defaultLength : options.epochs ?? problem.defaultLength;
-  // one generator for the whole plan: epoch e's order depends on the seed and e alone
-  const rng = new Rng((seed ^ 0x2545f491) >>> 0);
-  const plan: Int32Array[] = [];
-  for (let e = 0; e < epochs; e++) {
-    const order = Int32Array.from({ length: data.rows }, (_, i) => i);
-    if (data.shuffle) rng.shuffle(order);
-    for (let s = 0; s < data.rows; s += data.batchSize) plan.push(order.subarray(s, Math.min(s + data.batchSize, data.rows)));
-  }
-  return { problem, seed, steps: plan.length, epochs: problem.length === 'epochs' ? epochs : null, data, initial, plan };
+  // the shuffling seed differs from the initialisation's, so the two streams are unrelated
+  const fit: FitPlan = { epochs, batchSize: data.batchSize, shuffle: data.shuffle, seed: (seed ^ 0x2545f491) >>> 0 };
+  const plan = fitOrder(data.rows, fit);
+  return { problem, seed, steps: plan.length, epochs: problem.length === 'epochs' ? epochs : null, data, initial, fit, plan };
 }
 
-export function run(k: Kernels, prepared: Prepared, spec: RunSpec): RunRecord {
+/**
+ * The row indices of every batch that model.fit(x, y, { epochs, batchSize, shuffle, seed }) trains
+ * on, in order, for x of `rows` rows. This replays fit's rule (src/model/fit.ts): one generator,
+ * new Rng(seed), for the whole call; each epoch starts from the identity order and, when
+ * shuffling, Fisher-Yates-shuffles it with that generator (continuing across epochs); batch b of an
+ * epoch is rows [b·batchSize, min((b + 1)·batchSize, rows)) of that order.
+ */
+export function fitOrder(rows: number, { epochs, batchSize, shuffle, seed }: FitPlan): Int32Array[] {
+  const rng = new Rng(seed);
+  const plan: Int32Array[] = [];
+  for (let e = 0; e < epochs; e++) {
+    const order = Int32Array.from({ length: rows }, (_, i) => i);
+    if (shuffle) rng.shuffle(order);
+    for (let s = 0; s < rows; s += batchSize) plan.push(order.subarray(s, Math.min(s + batchSize, rows)));
+  }
+  return plan;
+}
+
+/** Surfaces step at once; data runs train through model.fit, which is asynchronous. */
+export async function run(k: Kernels, prepared: Prepared, spec: RunSpec): Promise<RunRecord> {
   return prepared.problem.kind === 'surface' ? runSurface(k, prepared, prepared.problem, spec) : runData(k, prepared, spec);
 }
 
@@ -161,9 +188,9 @@ function runSurface(k: Kernels, prepared: Prepared, problem: SurfaceProblem, spe
   }
 }
 
-function runData(k: Kernels, prepared: Prepared, spec: RunSpec): RunRecord {
-  const problem = prepared.problem as Extract<Problem, { kind: 'data' }>;
-  const data = prepared.data!, plan = prepared.plan!;
+async function runData(k: Kernels, prepared: Prepared, spec: RunSpec): Promise<RunRecord> {
+  const problem = prepared.problem as DataProblem;
+  const data = prepared.data!, plan = prepared.plan!, fit = prepared.fit!;
   const rec = blank(prepared, spec);
   const opt = makeOptimizer(spec.optimizer, spec.learningRate, spec.momentum);
   const model = k.sequential({ inputSize: data.inputSize, layers: data.layers, loss: data.loss, seed: prepared.seed });
@@ -176,45 +203,38 @@ function runData(k: Kernels, prepared: Prepared, spec: RunSpec): RunRecord {
     const snapshot = (): number[] => params.flatMap((p) => Array.from(p.value));
     if (weightCount <= 2) rec.path = [snapshot()];
 
-    const width = data.y instanceof Float32Array ? data.y.length / data.rows : 1;
-    const Y = data.y.constructor as { new (n: number): Targets };
-    const buffers = new Map<number, { x: Float32Array; y: Targets }>();
-    const used = new Int32Array(plan.reduce((n, b) => n + b.length, 0));
-    let usedLength = 0;
-    const batchesPerEpoch = Math.ceil(data.rows / data.batchSize);
-    let limit = Infinity;
-
-    for (let t = 0; t < plan.length; t++) {
-      const rows = plan[t]!;
-      const n = rows.length;
-      let buf = buffers.get(n);
-      if (!buf) { buf = { x: new Float32Array(n * data.inputSize), y: new Y(n * width) }; buffers.set(n, buf); }
-      for (let i = 0; i < n; i++) {
-        const r = rows[i]!;
-        buf.x.set(data.x.subarray(r * data.inputSize, (r + 1) * data.inputSize), i * data.inputSize);
-        if (width === 1) buf.y[i] = data.y[r]!;
-        else buf.y.set(data.y.subarray(r * width, (r + 1) * width), i * width);
-      }
-      let loss: number;
-      try {
-        loss = model.trainBatch(buf.x, buf.y, opt);
-      } catch (e) {
-        if (!(e instanceof TrainingDivergedError)) throw e;
-        markDiverged(rec, t + 1, Number.isFinite(e.loss) ? 'the update is not finite' : `the loss is ${e.loss}`);
-        break;
-      }
-      used.set(rows, usedLength);
-      usedLength += n;
-      rec.steps = t + 1;
-      rec.losses.push(loss);
-      if (rec.path) rec.path.push(snapshot());
-      if (t === 0) limit = DIVERGENCE_FACTOR * loss;
-      if (loss > limit) { markDiverged(rec, t + 1, `the loss grew past ${DIVERGENCE_FACTOR.toExponential(0)} times its start`); break; }
-      if (data.test && (t + 1) % batchesPerEpoch === 0) {
-        rec.testAccuracy.push(model.evaluate(data.test.x, data.test.y).accuracy ?? NaN);
-      }
+    // the loss-growth rule ends the run after the batch that broke it: fit checks the signal before each batch
+    const stop = new AbortController();
+    let limit = Infinity, grew = false;
+    let completedEpoch = 0; // the last epoch whose every batch trained (test accuracy is per whole epoch)
+    const history = await model.fit(data.x, data.y, {
+      ...fit,
+      optimizer: opt,
+      validationData: data.test ? [data.test.x, data.test.y] : undefined,
+      onDivergence: 'stop',
+      signal: stop.signal,
+      onBatchEnd: ({ epoch, batch, batches, loss }) => {
+        rec.steps++;
+        rec.losses.push(loss);
+        if (rec.path) rec.path.push(snapshot());
+        if (rec.steps === 1) limit = DIVERGENCE_FACTOR * loss;
+        if (loss > limit) { grew = true; stop.abort(); } else if (batch === batches) completedEpoch = epoch;
+      },
+      onEpochEnd: (epoch, logs) => {
+        if (data.test && epoch === completedEpoch) rec.testAccuracy.push(logs.valAccuracy ?? NaN);
+      },
+    });
+    if (grew) {
+      markDiverged(rec, rec.steps, `the loss grew past ${DIVERGENCE_FACTOR.toExponential(0)} times its start`);
+    } else if (history.diverged) {
+      // a NaN/Infinity loss or update: fit stopped before applying step history.diverged.step
+      markDiverged(rec, history.diverged.step, history.diverged.message);
     }
-    rec.batchIndices = used.slice(0, usedLength);
+    // fit trained plan[0], plan[1], … in this order (fitOrder replays its rule); the run consumed the first rec.steps
+    const trained = plan.slice(0, rec.steps);
+    rec.batchIndices = new Int32Array(trained.reduce((n, b) => n + b.length, 0));
+    let at = 0;
+    for (const b of trained) { rec.batchIndices.set(b, at); at += b.length; }
     rec.fairness.batches = fingerprint([rec.batchIndices]);
     rec.fairness.batchCount = rec.steps;
     if (!rec.diverged) {

@@ -1,7 +1,7 @@
-// The one parser of numeric command-line flags (compare's options; cli.ts's train options can use
-// it too): a string that spells a finite number and passes `ok`, or an InvalidArgumentError naming
-// the flag, which the CLI reports as a usage error.
-import { InvalidArgumentError } from '../../index.js';
+// The one parser of numeric command-line flags (train's options and compare's): a string that
+// spells a finite number and passes `ok`, or an InvalidArgumentError naming the flag, which the
+// CLI reports as a usage error.
+import { InvalidArgumentError } from '../index.js';
 
 /** The number `v` spells, or undefined when the flag was not given. */
 export function numberFlag(flag: string, v: string | undefined, ok: (n: number) => boolean = () => true, expected = 'a number'): number | undefined {
