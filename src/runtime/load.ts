@@ -5,6 +5,7 @@ import { instantiate } from '@assemblyscript/loader';
 import { ABI_VERSION, type KernelExports } from './abi.js';
 import { InvalidArgumentError, UnsupportedError } from '../util/errors.js';
 import { VERSION } from '../util/version.js';
+import { packagedWasmUrl } from '../packaged-wasm.js';
 
 export type SimdChoice = 'auto' | 'plain' | 'relaxed';
 export type WasmSource = URL | string | BufferSource | WebAssembly.Module;
@@ -38,11 +39,6 @@ export function simdSupported(): boolean {
 }
 export function relaxedSimdSupported(): boolean {
   return typeof WebAssembly === 'object' && WebAssembly.validate(RELAXED_PROBE);
-}
-
-function packagedUrl(relaxed: boolean): URL {
-  // src/runtime/load.ts and dist/runtime/load.js both sit two levels below the package root
-  return relaxed ? new URL('../../build/relaxed.wasm', import.meta.url) : new URL('../../build/release.wasm', import.meta.url);
 }
 
 const isNode = typeof process !== 'undefined' && !!process.versions?.node;
@@ -83,7 +79,7 @@ export async function instantiateKernels(options: LoadOptions = {}): Promise<{ e
   }
   let source: WebAssembly.Module | BufferSource | Response;
   const w = options.wasm;
-  if (w === undefined) source = await fetchBytes(packagedUrl(simd === 'relaxed' || (simd === 'auto' && relaxedOk)));
+  if (w === undefined) source = await fetchBytes(packagedWasmUrl(simd === 'relaxed' || (simd === 'auto' && relaxedOk)));
   else if (w instanceof WebAssembly.Module || ArrayBuffer.isView(w) || w instanceof ArrayBuffer) source = w;
   else if (w instanceof URL) source = await fetchBytes(w);
   else if (typeof w === 'string') source = await fetchBytes(new URL(w, typeof location !== 'undefined' ? location.href : import.meta.url));

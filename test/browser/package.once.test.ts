@@ -25,6 +25,12 @@ interface ScenarioResult {
     weights: { name: string; bits: number[] }[];
     predictions: number[];
   };
+  /** a small CNN with every layer type, Adam steps */
+  conv: {
+    losses: number[];
+    weights: { name: string; bits: number[] }[];
+    predictions: number[];
+  };
 }
 type Both = { auto: ScenarioResult | Failure; plain: ScenarioResult | Failure };
 
@@ -146,6 +152,9 @@ describeInBrowser('the package in Chromium', () => {
     // final weights and predictions
     expect(plain.small).toEqual(node.plain.small);
     expect(auto.small).toEqual(node.relaxed.small);
+    expect(plain.conv).toEqual(node.plain.conv);
+    expect(auto.conv).toEqual(node.relaxed.conv);
+    expect(plain.conv.weights.map((w) => w.name)).toContain('batchNorm_1/gamma');
     expect(plain.linear).toEqual(node.plain.linear);
     expect(auto.linear).toEqual(node.relaxed.linear);
   }

@@ -62,7 +62,27 @@ export async function runScenario(mw, loadOptions) {
   };
   model.dispose();
 
-  return { features: { ...k.features }, linear: { weight, firstLoss }, small };
+  // a small CNN with every layer type: conv ('same' stride 2 and 'valid'), batch norm, both pools,
+  // flatten, dropout; Adam steps, then predictions in inference mode
+  const cnn = k.sequential({
+    inputShape: [9, 8, 2],
+    layers: [mw.conv2d(4, 3, 'relu', { stride: 2, padding: 'same' }), mw.batchNorm(), mw.maxPool2d(2, { stride: 1 }),
+      mw.conv2d(3, [2, 1], 'tanh'), mw.avgPool2d(2), mw.flatten(), mw.dropout(0.25), mw.dense(5, 'softmax')],
+    seed: 9,
+  });
+  const cx = inputs(6, 9 * 8 * 2);
+  const cy = Uint8Array.from({ length: 6 }, (_, i) => (i * 2) % 5);
+  const adam = new mw.Adam({ learningRate: 0.01 });
+  const cnnLosses = [];
+  for (let i = 0; i < 4; i++) cnnLosses.push(cnn.trainBatch(cx, cy, adam));
+  const conv = {
+    losses: bits(Float32Array.from(cnnLosses)),
+    weights: cnn.getWeights().map((w) => ({ name: w.name, bits: bits(w.values) })),
+    predictions: bits(cnn.predict(cx)),
+  };
+  cnn.dispose();
+
+  return { features: { ...k.features }, linear: { weight, firstLoss }, small, conv };
 }
 
 /** runs the scenario on the default build ('auto') and on plain SIMD; errors become data */
