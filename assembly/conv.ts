@@ -12,7 +12,8 @@
 // consecutive iw) are contiguous. So each row of the receptive field is zeros | one run | zeros.
 
 // Runs this long (floats) go to memory.copy / memory.fill; shorter ones are cheaper as a v128 loop
-// than V8's out-of-line bulk-memory call.
+// than V8's out-of-line bulk-memory call (measured on im2col: 24-float runs ~25% slower through
+// memory.copy, 384-float runs ~30% faster).
 const BULK_FLOATS: i32 = 64;
 
 // @ts-ignore: decorator
@@ -50,6 +51,7 @@ export function im2col(x: usize, H: i32, W: i32, C: i32, KH: i32, KW: i32, SH: i
                        OH: i32, OW: i32, p0: i32, np: i32, col: usize): void {
   const K = KH * KW * C;
   const fieldRow = KW * C; // floats of one kernel row in col
+  if (np <= 0) return; // (and OW, OH >= 1 below: no division by zero)
   let dst = col;
   // the position's coordinates advance with p: one division up front, none per position
   let ow = p0 % OW, oh = (p0 / OW) % OH, n = p0 / (OW * OH);
@@ -88,6 +90,7 @@ export function col2im_add(col: usize, H: i32, W: i32, C: i32, KH: i32, KW: i32,
                            OH: i32, OW: i32, p0: i32, np: i32, dx: usize): void {
   const K = KH * KW * C;
   const fieldRow = KW * C;
+  if (np <= 0) return;
   let src = col;
   let ow = p0 % OW, oh = (p0 / OW) % OH, n = p0 / (OW * OH);
   for (let q = 0; q < np; q++) {

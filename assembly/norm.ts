@@ -4,8 +4,9 @@
 // Reductions over M (statistics, dgamma, dbeta) sweep a group of channels down all M rows,
 // summing blocks of SUM_BLOCK rows in f32 lanes and adding the block sums into f64, in a fixed
 // order: the error stays near f32 rounding for M up to ~1e6 and the result depends on nothing but
-// the data. A group is 16 channels where C allows: one 64-byte line per row, so a sweep uses every
-// line it loads whole, and four independent add chains; then groups of 4, then single channels.
+// the data. A group is 16 channels where C allows: one 64-byte line per row (for C a multiple of 16
+// in a 64-byte aligned tensor, as the arena lays them out), so a sweep uses every line it loads
+// whole, with four independent add chains; then groups of 4, then single channels.
 // (Row-major sweeps would need C f64 totals of scratch, which the ABI does not pass.)
 // Elementwise passes (forward, dx) go through tiles of TILE_ROWS rows, so each channel group's
 // scale and shift (a sqrt and a division) are computed once per tile, not once per row.

@@ -77,3 +77,51 @@ export function closeness(a: ArrayLike<number>, b: ArrayLike<number>, atol: numb
   for (let i = 0; i < a.length; i++) worst = Math.max(worst, Math.abs(a[i]! - b[i]!) / (atol + rtol * Math.abs(b[i]!)));
   return worst;
 }
+
+const GUARD = 16; // floats (64 bytes) of sentinel on each side of a guarded output
+const SENTINEL = 12345.5;
+
+export interface Guarded {
+  b: Block;
+  /** the data's pointer, past the leading guard band */
+  at: number;
+  n: number;
+  data(): Float32Array;
+  i32(): Int32Array;
+  guardsIntact(): boolean;
+}
+
+/** a block in `k`'s memory with `n` floats of `data` (or zeros) between two guard bands of a
+ *  sentinel, so a test can tell that a kernel wrote nothing outside its output */
+export function guarded(k: Kernels, data: ArrayLike<number> | number): Guarded {
+  const n = typeof data === 'number' ? data : data.length;
+  const b = put(k, n + 2 * GUARD);
+  const f = b.f32;
+  f.fill(SENTINEL);
+  if (typeof data === 'number') f.fill(0, GUARD, GUARD + n);
+  else f.set(data, GUARD);
+  return {
+    b,
+    at: b.ptr + GUARD * 4,
+    n,
+    data: () => b.f32.slice(GUARD, GUARD + n),
+    i32: () => b.i32.slice(GUARD, GUARD + n),
+    guardsIntact: () => {
+      const g = b.f32;
+      for (let i = 0; i < GUARD; i++) if (g[i] !== SENTINEL || g[GUARD + n + i] !== SENTINEL) return false;
+      return true;
+    },
+  };
+}
+
+export function free(...bs: Block[]): void {
+  for (const b of bs) b.free();
+}
+
+/** index of the first element whose bits differ, or -1 (vitest's toEqual is slow on big typed arrays) */
+export function firstDiff(a: Float32Array, b: Float32Array): number {
+  if (a.length !== b.length) return Math.min(a.length, b.length);
+  const x = new Uint32Array(a.buffer, a.byteOffset, a.length), y = new Uint32Array(b.buffer, b.byteOffset, b.length);
+  for (let i = 0; i < x.length; i++) if (x[i] !== y[i]) return i;
+  return -1;
+}

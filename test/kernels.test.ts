@@ -9,7 +9,7 @@ import { describe, it, expect, beforeAll } from 'vitest';
 import type { Kernels } from '../src/index.js';
 import type { Block } from '../src/runtime/memory.js';
 import { BENCH_WASM_FILE, type BenchKernels } from '../bench/bench-kernels.js';
-import { kernelsUnderTest, benchKernelsUnderTest, put, seeded, closeness, SIMD } from './helpers.js';
+import { kernelsUnderTest, benchKernelsUnderTest, put, seeded, closeness, SIMD, guarded as guardedIn, free, firstDiff } from './helpers.js';
 import * as oracle from './oracle/oracle.js';
 
 let k: Kernels;
@@ -19,43 +19,10 @@ beforeAll(async () => {
   bk = await benchKernelsUnderTest();
 });
 
+/** a guarded block in this build's memory (or `kk`'s) */
+const guarded = (data: ArrayLike<number> | number, kk: Kernels = k) => guardedIn(kk, data);
+
 const SIZES = [1, 3, 5, 17, 33, 130];
-const GUARD = 16; // floats (64 bytes) of sentinel on each side of an output
-const SENTINEL = 12345.5;
-
-/** a block (in `kk`'s memory) with `n` floats of `data` between two guard bands of SENTINEL; .at is the data's pointer */
-function guarded(data: ArrayLike<number> | number, kk: Kernels = k): { b: Block; at: number; n: number; data(): Float32Array; guardsIntact(): boolean } {
-  const n = typeof data === 'number' ? data : data.length;
-  const b = put(kk, n + 2 * GUARD);
-  const f = b.f32;
-  f.fill(SENTINEL);
-  if (typeof data === 'number') f.fill(0, GUARD, GUARD + n);
-  else f.set(data, GUARD);
-  return {
-    b,
-    at: b.ptr + GUARD * 4,
-    n,
-    data: () => b.f32.slice(GUARD, GUARD + n),
-    guardsIntact: () => {
-      const g = b.f32;
-      for (let i = 0; i < GUARD; i++) if (g[i] !== SENTINEL || g[GUARD + n + i] !== SENTINEL) return false;
-      return true;
-    },
-  };
-}
-
-function free(...bs: Block[]): void {
-  for (const b of bs) b.free();
-}
-
-/** index of the first element whose bits differ, or -1 (vitest's toEqual is slow on big typed arrays) */
-function firstDiff(a: Float32Array, b: Float32Array): number {
-  if (a.length !== b.length) return Math.min(a.length, b.length);
-  const x = new Uint32Array(a.buffer, a.byteOffset, a.length), y = new Uint32Array(b.buffer, b.byteOffset, b.length);
-  for (let i = 0; i < x.length; i++) if (x[i] !== y[i]) return i;
-  return -1;
-}
-
 /** what float32 storage makes of a float64 array */
 const f32 = (a: ArrayLike<number>) => Float32Array.from(a);
 
@@ -82,7 +49,7 @@ function checkGemm(product: Product, M: number, N: number, K: number, seed: numb
   // each mode with and without the relu epilogue (max(C, 0) once the last k-block is stored)
   const worst = [0, 1, 2].map((mode) => Math.max(...[0, 1].map((relu) => {
     const C = guarded(mode === 1 ? c0 : M * N);
-    if (mode !== 1) C.b.f32.fill(-777, GUARD, GUARD + M * N); // stale values the kernel must overwrite
+    if (mode !== 1) new Float32Array(C.b.f32.buffer, C.at, M * N).fill(-777); // stale values the kernel must overwrite
     k.exports.gemm(transA, transB, M, N, K, A.ptr, lda, B.ptr, ldb, C.at, N, mode, mode === 2 ? bb.ptr : 0, k.scratch.ptr, relu);
     const want = Float64Array.from(prod);
     if (mode === 1) for (let i = 0; i < M * N; i++) want[i]! += c0[i]!;

@@ -6,7 +6,7 @@
 import { describe, it, expect, beforeAll } from 'vitest';
 import type { Kernels } from '../src/index.js';
 import type { LayerKernelExports } from '../src/runtime/abi-layers.js';
-import { kernelsUnderTest, put, seeded, closeness } from './helpers.js';
+import { kernelsUnderTest, put, seeded, closeness, guarded as guardedIn, free, firstDiff } from './helpers.js';
 import * as oracle from './oracle/layers-oracle.js';
 import type { ConvGeometry, PoolGeometry } from './oracle/layers-oracle.js';
 
@@ -19,46 +19,12 @@ beforeAll(async () => {
   lk = k.exports as unknown as LayerKernelExports;
 });
 
-const GUARD = 16; // floats of sentinel on each side of an output
-const SENTINEL = 12345.5;
-
-/** a block with `n` floats of `data` between two guard bands of SENTINEL; .at is the data's pointer */
-function guarded(data: ArrayLike<number> | number): { b: Block; at: number; n: number; data(): Float32Array; i32(): Int32Array; guardsIntact(): boolean } {
-  const n = typeof data === 'number' ? data : data.length;
-  const b = put(k, n + 2 * GUARD);
-  const f = b.f32;
-  f.fill(SENTINEL);
-  if (typeof data === 'number') f.fill(0, GUARD, GUARD + n);
-  else f.set(data, GUARD);
-  return {
-    b,
-    at: b.ptr + GUARD * 4,
-    n,
-    data: () => b.f32.slice(GUARD, GUARD + n),
-    i32: () => b.i32.slice(GUARD, GUARD + n),
-    guardsIntact: () => {
-      const g = b.f32;
-      for (let i = 0; i < GUARD; i++) if (g[i] !== SENTINEL || g[GUARD + n + i] !== SENTINEL) return false;
-      return true;
-    },
-  };
-}
+/** a guarded block in this build's memory (or `kk`'s) */
+const guarded = (data: ArrayLike<number> | number, kk: Kernels = k) => guardedIn(kk, data);
 
 /** a guarded output prefilled with garbage the kernel must overwrite */
 function stale(n: number): ReturnType<typeof guarded> {
   return guarded(seeded(n, n + 99, 777));
-}
-
-function free(...bs: Block[]): void {
-  for (const b of bs) b.free();
-}
-
-/** index of the first element whose bits differ, or -1 */
-function firstDiff(a: Float32Array, b: Float32Array): number {
-  if (a.length !== b.length) return Math.min(a.length, b.length);
-  const x = new Uint32Array(a.buffer, a.byteOffset, a.length), y = new Uint32Array(b.buffer, b.byteOffset, b.length);
-  for (let i = 0; i < x.length; i++) if (x[i] !== y[i]) return i;
-  return -1;
 }
 
 const f32 = (a: ArrayLike<number>) => Float32Array.from(a);

@@ -20,7 +20,7 @@ export interface LayerKernelExports {
   /** zeroes dx itself, then accumulates (windows may overlap) */
   avg_pool_backward(dy: number, rows: number, H: number, W: number, C: number, PH: number, PW: number, SH: number, SW: number,
                     OH: number, OW: number, dx: number): void;
-  /** per-channel mean and biased variance of an [M, C] view */
+  /** per-channel mean and biased variance (divided by M >= 1) of an [M, C] view; f32 block sums added in f64 */
   batchnorm_stats(x: number, M: number, C: number, mean: number, variance: number): void;
   /** y = gamma (x - mean) / sqrt(var + eps) + beta; y may be x */
   batchnorm_forward(x: number, M: number, C: number, mean: number, variance: number, gamma: number, beta: number,
