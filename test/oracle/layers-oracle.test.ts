@@ -5,6 +5,7 @@
  */
 import { describe, it, expect } from 'vitest';
 import { gemm } from './oracle.js';
+import { dot, numericGrad } from './numeric.js';
 import {
   type ConvGeometry, type PoolGeometry,
   padding, convGeometry, conv2dForward, conv2dInputGrad, conv2dFilterGrad, conv2dBiasGrad, im2col, col2im,
@@ -29,24 +30,7 @@ function randArray(n: number, seed: number, lo = -1, hi = 1): Float64Array {
   return a;
 }
 
-function dot(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  let s = 0;
-  for (let i = 0; i < a.length; i++) s += a[i]! * b[i]!;
-  return s;
-}
 
-/** central-difference gradient of f with respect to x (perturbed in place and restored) */
-function numericGrad(f: () => number, x: Float64Array, h = 1e-5): Float64Array {
-  const g = new Float64Array(x.length);
-  for (let i = 0; i < x.length; i++) {
-    const old = x[i]!;
-    x[i] = old + h; const up = f();
-    x[i] = old - h; const dn = f();
-    x[i] = old;
-    g[i] = (up - dn) / (2 * h);
-  }
-  return g;
-}
 
 /** the analytic gradient matches the numeric one (relative to its norm), and is not vacuously zero */
 function expectGradClose(analytic: ArrayLike<number>, numeric: ArrayLike<number>, tol = 1e-7): void {

@@ -4,6 +4,7 @@
  * stated in the founding document.
  */
 import { describe, it, expect } from 'vitest';
+import { dot, numericGrad } from './numeric.js';
 import {
   type Act,
   type OracleLayer,
@@ -50,26 +51,7 @@ function randAwayFromZero(n: number, r: () => number): Float64Array {
   return a;
 }
 
-function dot(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  let s = 0;
-  for (let i = 0; i < a.length; i++) s += a[i]! * b[i]!;
-  return s;
-}
 
-/** Central-difference gradient of scalar f with respect to the entries of x (x is perturbed in place and restored). */
-function numericGrad(f: () => number, x: Float64Array, h = 1e-5): Float64Array {
-  const g = new Float64Array(x.length);
-  for (let i = 0; i < x.length; i++) {
-    const old = x[i]!;
-    x[i] = old + h;
-    const fp = f();
-    x[i] = old - h;
-    const fm = f();
-    x[i] = old;
-    g[i] = (fp - fm) / (2 * h);
-  }
-  return g;
-}
 
 /** ‖a - b‖ / max(‖a‖, ‖b‖, tiny). */
 function relError(a: ArrayLike<number>, b: ArrayLike<number>): number {
