@@ -58,6 +58,12 @@ const CASES: Case[] = [
     rows: 3,
   },
   {
+    name: 'one input channel at stride 1 in the middle of a model (direct kernels, input gradient through col2im): same padding, 5 filters, odd widths',
+    inputShape: [7, 9, 1],
+    layers: [conv2d(1, 3, 'tanh', { padding: 'same' }), conv2d(5, [2, 3], 'relu', { padding: 'same' }), avgPool2d(2), flatten(), dense(3, 'softmax')],
+    rows: 3,
+  },
+  {
     name: 'more filters than the transposed forward takes (70, then a 1x1 with 66): the A·B forward and the direct 1x1 path',
     inputShape: [4, 5, 1],
     layers: [conv2d(70, 2, 'relu', { padding: 'same' }), conv2d(66, 1, 'tanh'), maxPool2d(2), flatten(), dense(2, 'softmax')],

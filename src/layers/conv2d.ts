@@ -110,7 +110,7 @@ export const CONV2D: LayerType<Conv2dSpec> = {
     }
     // fans as Keras counts them: the receptive field times the channels in or out
     initUniform(kernel.value, g.K, g.KH * g.KW * g.F, spec.activation, () => rng.next());
-    return new Conv2dLayer(spec, input, g, kernel, bias);
+    return new Conv2dLayer(spec, input, g, kernel, bias, rt.exports.conv_c1_pad_floats(g.OH, g.OW, g.KH, g.KW, g.F));
   },
   torch(spec, input, _from, where) {
     const g = geometry(spec, input, where);
@@ -153,24 +153,30 @@ class Conv2dLayer implements Layer {
   private readonly direct: boolean;
   /** forward as Yᵀ = Kᵀ·colᵀ (few filters), then transposed back */
   private readonly transposed: boolean;
+  /** one input channel at stride 1: the direct kernels of conv_c1.ts for forward and filter gradient */
+  private readonly oneChannel: boolean;
   /** output positions per im2col block */
   private readonly block: number;
 
+  /** @param padFloats what the one-channel kernels need for one sample (conv_c1_pad_floats) */
   constructor(readonly spec: Conv2dSpec, readonly inputShape: Shape, private readonly g: Geometry,
-              private readonly kernel: Parameter, private readonly bias: Parameter | null) {
+              private readonly kernel: Parameter, private readonly bias: Parameter | null, private readonly padFloats: number) {
     this.outputShape = [g.OH, g.OW, g.F];
     this.params = bias ? [kernel, bias] : [kernel];
     this.direct = g.KH === 1 && g.KW === 1 && g.SH === 1 && g.SW === 1 && g.PT === 0 && g.PL === 0;
     this.transposed = g.F <= TRANSPOSE_UP_TO;
+    this.oneChannel = g.C === 1 && g.SH === 1 && g.SW === 1 && !this.direct;
     // a multiple of 24 positions fills whole 8- and 12-wide tiles when positions run along N
     this.block = Math.max(1, Math.floor(COL_FLOATS / Math.max(g.K, g.F)));
     if (this.block > 24) this.block -= this.block % 24;
   }
 
-  /** scratch: the im2col block, the transposed output block, the transposed filter gradient */
+  /** scratch: the im2col block, the transposed output block, the transposed filter gradient; or,
+   *  with one channel, the direct kernels' padded sample (and an im2col block for the input gradient) */
   workspace() {
     const g = this.g;
-    return { persistent: 0, scratch: (this.direct ? 0 : this.block * g.K) + this.block * g.F + g.F * g.K };
+    const general = (this.direct ? 0 : this.block * g.K) + this.block * g.F + g.F * g.K;
+    return { persistent: 0, scratch: this.oneChannel ? Math.max(this.padFloats, this.block * g.K) : general };
   }
 
   /** the column matrix of positions [p0, p0 + np): x itself for a 1x1 kernel, else an im2col block */
@@ -190,6 +196,11 @@ class Conv2dLayer implements Layer {
     const k = rt.exports, g = this.g, F = g.F, K = g.K, act = this.spec.activation, scratch = rt.scratch.ptr;
     const P = c.rows * g.OH * g.OW;
     const bias = this.bias ? this.bias.valuePtr : 0, relu = act === 'relu' ? 1 : 0;
+    if (this.oneChannel) {
+      k.conv_c1_forward(c.x, c.rows, g.H, g.W, g.KH, g.KW, g.PT, g.PL, g.OH, g.OW, F, this.kernel.valuePtr, bias, relu, c.y, c.scratch);
+      if (!c.logits) activate(k, act, c.y, P, F);
+      return;
+    }
     for (let p0 = 0; p0 < P; p0 += this.block) {
       const np = Math.min(this.block, P - p0);
       const col = this.columns(rt, c, p0, np), y = c.y + p0 * F * 4;
@@ -211,6 +222,18 @@ class Conv2dLayer implements Layer {
     if (!c.logits) activateBackward(k, this.spec.activation, c.y, c.dy, P, F);
     if (this.bias) k.column_sums(c.dy, P, F, this.bias.gradPtr);
     if (c.dx && !this.direct) k.zero_f32(c.dx, c.rows * g.H * g.W * g.C);
+    if (this.oneChannel) {
+      k.conv_c1_filter_grad(c.x, c.rows, g.H, g.W, g.KH, g.KW, g.PT, g.PL, g.OH, g.OW, F, c.dy, this.kernel.gradPtr, c.scratch);
+      // the input gradient needs no im2col of x: dcol = dY·Kᵀ, scattered back block by block
+      if (c.dx) {
+        for (let p0 = 0; p0 < P; p0 += this.block) {
+          const np = Math.min(this.block, P - p0);
+          k.gemm(0, 1, np, K, F, c.dy + p0 * F * 4, F, this.kernel.valuePtr, F, c.scratch, K, MODE_ZERO, 0, scratch, 0);
+          k.col2im_add(c.scratch, g.H, g.W, g.C, g.KH, g.KW, g.SH, g.SW, g.PT, g.PL, g.OH, g.OW, p0, np, c.dx);
+        }
+      }
+      return;
+    }
     // dKᵀ (F x K) = Σ dYᵀ·col over the blocks: the filters along M, the deep sum over positions
     // along K, then one transpose into the gradient
     const dkt = this.spare(c) + this.block * F * 4;

@@ -10,6 +10,14 @@ export interface KernelExports extends LayerKernelExports {
        c: number, ldc: number, mode: number, bias: number, scratch: number, relu?: number): void;
   /** dst (cols x rows, stride ldd) = srcᵀ (src rows x cols, stride lds) + bias[row of src] (bias 0: none), relu'd when relu */
   transpose_bias_relu(src: number, rows: number, cols: number, lds: number, bias: number, relu: number, dst: number, ldd: number): void;
+  /** floats of scratch the one-channel direct convolution needs (conv_c1.ts) */
+  conv_c1_pad_floats(OH: number, OW: number, KH: number, KW: number, F: number): number;
+  /** one input channel, stride 1: y = relu?(conv(x, w) + bias) directly (bias 0: none) */
+  conv_c1_forward(x: number, rows: number, H: number, W: number, KH: number, KW: number, PT: number, PL: number, OH: number, OW: number,
+                  F: number, w: number, bias: number, relu: number, y: number, pad: number): void;
+  /** one input channel, stride 1: dw = the filter gradient, written */
+  conv_c1_filter_grad(x: number, rows: number, H: number, W: number, KH: number, KW: number, PT: number, PL: number, OH: number, OW: number,
+                      F: number, dy: number, dw: number, pad: number): void;
   relu_forward(x: number, y: number, n: number): void;
   relu_backward(y: number, dy: number, dz: number, n: number): void;
   sigmoid_forward(x: number, y: number, n: number): void;
@@ -34,7 +42,7 @@ export interface KernelExports extends LayerKernelExports {
 }
 
 /** the module's ABI_VERSION export must equal this (assembly/index.ts) */
-export const ABI_VERSION = 3;
+export const ABI_VERSION = 4;
 
 export const MODE_ZERO = 0;
 export const MODE_ACC = 1;
