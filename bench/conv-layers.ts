@@ -77,7 +77,12 @@ const BODIES: readonly Body[] = ['forward', 'noDx', 'withDx'];
 
 /** What the shape leaves the GEMMs (conv2d.ts runs them on im2col blocks of positions): their sides
  *  and depth, and how few flops each byte of im2col columns carries (2·K·F flops per 4·K bytes). */
-function limits(K: number, F: number, C: number): string {
+function limits(K: number, F: number, C: number, stride1 = true): string {
+  if (C === 1 && stride1) {
+    // conv2d.ts's one-channel path: no im2col for these two
+    return `forward and filter gradient by the direct one-channel kernels (assembly/conv_c1.ts: SIMD lanes along 4 output pixels, one broadcast weight per filter and tap), input gradient as a GEMM (P and ${K}, depth ${F}) then col2im. ` +
+      `Few channels: with 1 input channel each tap is a single multiply-add per filter and pixel, and ${F} filters give each group of 4 pixels only ${F} accumulator chains of ${K} taps, so the forward runs near the FMA latency, not its throughput`;
+  }
   const shapes = `GEMMs (sides, depth): forward P and ${F}, depth ${K}; filter gradient ${F} and ${K}, depth P; input gradient P and ${K}, depth ${F}, then col2im`;
   const few: string[] = [];
   if (C < 16) few.push(`${C} input channel${C === 1 ? ' makes' : 's make'} the forward's depth K = ${K}`);
