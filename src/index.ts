@@ -26,6 +26,8 @@ export { dropout } from './layers/dropout.js';
 export type { DropoutSpec } from './layers/dropout.js';
 export { batchNorm } from './layers/batch-norm.js';
 export type { BatchNormSpec, BatchNormOptions } from './layers/batch-norm.js';
+export { normalization } from './layers/normalization.js';
+export type { NormalizationSpec, NormalizationOptions } from './layers/normalization.js';
 export type { Size2 } from './layers/shape-args.js';
 export type { LayerSpec, Shape } from './layers/layer.js';
 export { Sequential } from './model/sequential.js';

@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { SGD, Adam, dense, conv2d, maxPool2d, avgPool2d, flatten, dropout, batchNorm, ModelFormatError, type Kernels, type Sequential, type LayerSpec, type Optimizer } from '../src/index.js';
+import { SGD, Adam, dense, conv2d, maxPool2d, avgPool2d, flatten, dropout, batchNorm, normalization, ModelFormatError, type Kernels, type Sequential, type LayerSpec, type Optimizer } from '../src/index.js';
 import { writeSafetensors, readSafetensors } from '../src/io/safetensors.js';
 import { kernelsUnderTest, seeded, closeness, numpyAvailable } from './helpers.js';
 import { sameBits } from './model-helpers.js';
@@ -78,9 +78,9 @@ describe("save({ format: 'torch' }): the state dict of the matching torch.nn.Seq
     ['every layer type; same padding with an odd total at stride 2 (an explicit ZeroPad2d)', SHAPE, EVERY_LAYER],
     ['LeNet-style: conv same 5x5 (symmetric padding 2), pools, flatten → Linear with CHW-permuted inputs', [12, 12, 1],
       [conv2d(3, 5, 'relu', { padding: 'same' }), maxPool2d(2), conv2d(4, 3, 'relu'), maxPool2d(2), flatten(), dense(6, 'relu'), dropout(0.5), dense(3, 'softmax')]],
-    ['conv valid stride 2 without bias, batch norm 2d, flatten → batch norm 1d → Linear', [7, 8, 3],
-      [conv2d(2, 3, 'linear', { stride: 2, bias: false }), batchNorm(), flatten(), batchNorm(), dense(2, 'tanh')]],
-    ['a vector model (inputSize)', [6], [dense(4, 'relu'), batchNorm(), dense(2)]],
+    ['conv valid stride 2 without bias, batch norm 2d, flatten → normalization → batch norm 1d → Linear', [7, 8, 3],
+      [conv2d(2, 3, 'linear', { stride: 2, bias: false }), batchNorm(), flatten(), normalization({ mean: 0.2, variance: 1.5 }), batchNorm(), dense(2, 'tanh')]],
+    ['a vector model (inputSize) with normalization()', [6], [normalization({ mean: [0, 1, 2, 3, 4, 5], variance: [1, 2, 3, 0.5, 0.25, 4] }), dense(4, 'relu'), batchNorm(), dense(2)]],
   ];
   for (const [what, shape, layers] of cases) {
     it(`numpy runs the file on NCHW input and computes what predict computes on NHWC: ${what}`, (ctx) => {

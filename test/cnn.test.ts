@@ -3,7 +3,7 @@
 // sizes, strides 1 and 2, both paddings, 1 and several channels), batch-norm running statistics
 // and dropout masks across steps. Runs on the plain and the relaxed build.
 import { describe, it, expect, beforeAll } from 'vitest';
-import { SGD, dense, conv2d, maxPool2d, avgPool2d, flatten, dropout, batchNorm, type Kernels, type Sequential, type LayerSpec } from '../src/index.js';
+import { SGD, dense, conv2d, maxPool2d, avgPool2d, flatten, dropout, batchNorm, normalization, type Kernels, type Sequential, type LayerSpec } from '../src/index.js';
 import { kernelsUnderTest, seeded, closeness } from './helpers.js';
 import { networkForward, networkLoss, type NetState, type SpecLike } from './oracle/network-oracle.js';
 
@@ -36,7 +36,7 @@ const CASES: Case[] = [
     name: 'conv same stride 2 (non-square kernel) → batchNorm → avgPool stride 1 → 1x1 conv → maxPool [2,1] → flatten → dropout → dense → batchNorm → softmax',
     inputShape: [9, 7, 3],
     layers: [conv2d(4, [3, 2], 'tanh', { stride: 2, padding: 'same' }), batchNorm(), avgPool2d(2, { stride: 1 }), conv2d(5, 1, 'sigmoid'),
-      maxPool2d([2, 1]), flatten(), dropout(0.3), dense(6, 'tanh'), batchNorm({ momentum: 0.9, epsilon: 0.01 }), dense(3, 'softmax')],
+      maxPool2d([2, 1]), flatten(), normalization({ mean: 0.1, variance: 2 }), dropout(0.3), dense(6, 'tanh'), batchNorm({ momentum: 0.9, epsilon: 0.01 }), dense(3, 'softmax')],
     rows: 5,
   },
   {
@@ -139,13 +139,16 @@ describe('convolutional models against the float64 network oracle', () => {
     model.trainBatch(x, y, sgd);
     const after = stateOf(model);
     const momenta = [0.99, 0.9];
+    // state pairs in layer order: batch norm 1, the normalization layer (which never moves), batch norm 2
+    const pairs = [0, 2];
     stats.forEach((s, b) => {
-      const m = momenta[b]!;
-      const wantMean = before.running[2 * b]!.map((r, i) => m * r + (1 - m) * s.mean[i]!);
-      const wantVar = before.running[2 * b + 1]!.map((r, i) => m * r + (1 - m) * s.variance[i]!);
-      expect(closeness(after.running[2 * b]!, wantMean, 1e-6, 1e-5)).toBeLessThanOrEqual(1);
-      expect(closeness(after.running[2 * b + 1]!, wantVar, 1e-6, 1e-5)).toBeLessThanOrEqual(1);
+      const m = momenta[b]!, p = pairs[b]!;
+      const wantMean = before.running[2 * p]!.map((r, i) => m * r + (1 - m) * s.mean[i]!);
+      const wantVar = before.running[2 * p + 1]!.map((r, i) => m * r + (1 - m) * s.variance[i]!);
+      expect(closeness(after.running[2 * p]!, wantMean, 1e-6, 1e-5)).toBeLessThanOrEqual(1);
+      expect(closeness(after.running[2 * p + 1]!, wantVar, 1e-6, 1e-5)).toBeLessThanOrEqual(1);
     });
+    expect(Array.from(after.running[2]!)).toEqual(Array.from(before.running[2]!));
     // an optimizer never steps them: they are not parameters
     expect(model.parameters().some((p) => p.name.includes('running'))).toBe(false);
     model.dispose();

@@ -73,7 +73,7 @@ function plan(arch: { inputShape: readonly number[]; layers: readonly LayerSpec[
 /** the torch state dict's entries for the architecture, with the conversion to and from our layouts */
 function torchPlan(arch: { inputShape: readonly number[]; layers: readonly LayerSpec[] }) {
   const modules: TorchModule[] = [];
-  const out: Array<{ file: string; shape: number[]; ours: string | null; toTorch(d: Float32Array): Float32Array; fromTorch(d: Float32Array): Float32Array }> = [];
+  const out: Array<{ file: string; shape: number[]; ours: string | null; value?: Float32Array; toTorch(d: Float32Array): Float32Array; fromTorch(d: Float32Array): Float32Array }> = [];
   let module = 0;
   let featuresFrom: readonly number[] | null = null;
   let shape: Shape = arch.inputShape;
@@ -82,7 +82,7 @@ function torchPlan(arch: { inputShape: readonly number[]; layers: readonly Layer
     const { type, spec } = layerType(s, w);
     const m = type.torch(spec, shape, featuresFrom, w);
     for (const t of m.tensors) {
-      out.push({ file: `${module + t.module}.${t.key}`, shape: t.shape, ours: t.ours === null ? null : `${spec.type}_${i}/${t.ours}`, toTorch: t.toTorch, fromTorch: t.fromTorch });
+      out.push({ file: `${module + t.module}.${t.key}`, shape: t.shape, ours: t.ours === null ? null : `${spec.type}_${i}/${t.ours}`, value: t.value, toTorch: t.toTorch, fromTorch: t.fromTorch });
     }
     module += m.modules.length;
     modules.push(...m.modules);
@@ -112,7 +112,7 @@ export function saveModel(model: Sequential, options: SaveOptions = {}): Uint8Ar
     // the nn.Sequential to load it into, module by module with its constructor arguments
     metadata.torch_modules = JSON.stringify(torch.modules);
     for (const t of torch.tensors) {
-      const data = t.ours === null ? new Float32Array(1) : t.toTorch(ours.get(t.ours)!.data);
+      const data = t.ours === null ? (t.value ?? new Float32Array(Math.max(1, t.shape.reduce((a, b) => a * b, 1)))) : t.toTorch(ours.get(t.ours)!.data);
       tensors.push([t.file, { shape: t.shape, data }]);
     }
   } else {

@@ -9,7 +9,7 @@ import { Block } from '../runtime/memory.js';
 import { InvalidArgumentError } from '../util/errors.js';
 import { finiteNumber } from '../util/check.js';
 import { hwcToChw } from './dense.js';
-import { size, type Layer, type LayerCall, type LayerType, type Shape, type StateTensor } from './layer.js';
+import { size, type Layer, type LayerCall, type LayerType, type Shape, type StateTensor, type TorchMapping } from './layer.js';
 
 export interface BatchNormSpec {
   readonly type: 'batchNorm';
@@ -31,7 +31,7 @@ export function batchNorm(options: BatchNormOptions = {}): BatchNormSpec {
   return Object.freeze({ type: 'batchNorm', momentum, epsilon });
 }
 
-function channels(input: Shape, where: string): number {
+export function channels(input: Shape, where: string): number {
   if (input.length !== 1 && input.length !== 3) throw new InvalidArgumentError(where, `a [features] or [height, width, channels] input for batchNorm (got [${input.join(', ')}])`);
   return input[input.length - 1]!;
 }
@@ -73,23 +73,34 @@ export const BATCH_NORM: LayerType<BatchNormSpec> = {
       throw e;
     }
   },
-  torch(spec, input, from) {
-    const C = channels(input, 'batchNorm');
-    // a vector flattened from an image keeps our HWC order: PyTorch's features are in CHW order
-    const perm = input.length === 1 && from ? hwcToChw(from) : null;
-    const toTorch = perm ? (d: Float32Array) => { const t = new Float32Array(d.length); perm.forEach((j, i) => { t[j] = d[i]!; }); return t; } : same;
-    const fromTorch = perm ? (t: Float32Array) => { const d = new Float32Array(t.length); perm.forEach((j, i) => { d[i] = t[j]!; }); return d; } : same;
-    const t = (key: string, ours: string) => ({ module: 0, key, shape: [C], ours, toTorch, fromTorch });
-    return {
-      modules: [{ type: input.length === 3 ? 'BatchNorm2d' : 'BatchNorm1d', args: { num_features: C, eps: spec.epsilon, momentum: 1 - spec.momentum } }],
-      featuresFrom: from,
-      tensors: [
-        t('weight', 'gamma'), t('bias', 'beta'), t('running_mean', 'running_mean'), t('running_var', 'running_var'),
-        { module: 0, key: 'num_batches_tracked', shape: [], ours: null, toTorch: same, fromTorch: same },
-      ],
-    };
-  },
+  torch: (spec, input, from) => torchBatchNorm(input, from, spec.epsilon, 1 - spec.momentum, { weight: 'gamma', bias: 'beta' }),
 };
+
+/**
+ * PyTorch's BatchNorm2d (images) or BatchNorm1d (vectors) for per-channel statistics of ours
+ * (`stats`: running_mean and running_var by default): `weight` and `bias` are our tensors, or constants (ones, zeros)
+ * where the layer has none. A vector flattened from an image keeps our HWC order, so its
+ * per-feature tensors are permuted to PyTorch's CHW order.
+ */
+export function torchBatchNorm(input: Shape, from: readonly number[] | null, eps: number, momentum: number,
+                               affine: { weight: string; bias: string } | null, stats = { mean: 'running_mean', variance: 'running_var' }): TorchMapping {
+  const C = channels(input, 'batchNorm');
+  const perm = input.length === 1 && from ? hwcToChw(from) : null;
+  const toTorch = perm ? (d: Float32Array) => { const t = new Float32Array(d.length); perm.forEach((j, i) => { t[j] = d[i]!; }); return t; } : same;
+  const fromTorch = perm ? (t: Float32Array) => { const d = new Float32Array(t.length); perm.forEach((j, i) => { d[i] = t[j]!; }); return d; } : same;
+  const t = (key: string, ours: string | null, value?: number) => ({
+    module: 0, key, shape: [C], ours, toTorch, fromTorch, ...(value === undefined ? {} : { value: new Float32Array(C).fill(value) }),
+  });
+  return {
+    modules: [{ type: input.length === 3 ? 'BatchNorm2d' : 'BatchNorm1d', args: { num_features: C, eps, momentum } }],
+    featuresFrom: from,
+    tensors: [
+      affine ? t('weight', affine.weight) : t('weight', null, 1), affine ? t('bias', affine.bias) : t('bias', null, 0),
+      t('running_mean', stats.mean), t('running_var', stats.variance),
+      { module: 0, key: 'num_batches_tracked', shape: [], ours: null, toTorch: same, fromTorch: same },
+    ],
+  };
+}
 
 class BatchNormLayer implements Layer {
   readonly outputShape: Shape;

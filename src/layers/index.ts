@@ -8,8 +8,9 @@ import { CONV2D } from './conv2d.js';
 import { MAX_POOL2D, AVG_POOL2D } from './pool.js';
 import { DROPOUT } from './dropout.js';
 import { BATCH_NORM } from './batch-norm.js';
+import { NORMALIZATION } from './normalization.js';
 
-const TYPES: ReadonlyArray<LayerType<any>> = [DENSE, CONV2D, MAX_POOL2D, AVG_POOL2D, FLATTEN, DROPOUT, BATCH_NORM]; // eslint-disable-line @typescript-eslint/no-explicit-any
+const TYPES: ReadonlyArray<LayerType<any>> = [DENSE, CONV2D, MAX_POOL2D, AVG_POOL2D, FLATTEN, DROPOUT, BATCH_NORM, NORMALIZATION]; // eslint-disable-line @typescript-eslint/no-explicit-any
 
 const BY_TYPE = new Map<string, LayerType>(TYPES.map((t) => [t.type, t as LayerType]));
 

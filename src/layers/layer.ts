@@ -75,6 +75,8 @@ export interface Layer {
    *  what the layer keeps from batches (running statistics, its random stream) moves on only here,
    *  so a step that diverges changes nothing */
   commit?(rt: Runtime, call: LayerCall): void;
+  /** takes the per-feature mean and (biased) variance of its input over a dataset (model.adapt) */
+  adapt?(mean: Float64Array, variance: Float64Array): void;
   /** a random stream the layer draws from while training (dropout); checkpoints store it */
   rngState?: number;
   dispose(): void;
@@ -90,6 +92,8 @@ export interface TorchTensor {
   shape: number[];
   /** our tensor ('kernel', 'bias', 'gamma', …: the part after '/'), or null for a constant of PyTorch's own */
   ours: string | null;
+  /** for a constant of PyTorch's own (ours null): its value, or zeros */
+  value?: Float32Array;
   /** our layout → PyTorch's, and back */
   toTorch(d: Float32Array): Float32Array;
   fromTorch(d: Float32Array): Float32Array;

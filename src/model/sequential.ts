@@ -11,7 +11,7 @@ import type { Layer, LayerCall, LayerSpec, Shape, StateTensor } from '../layers/
 import { size } from '../layers/layer.js';
 import { layerType } from '../layers/index.js';
 import { InvalidArgumentError, TrainingDivergedError } from '../util/errors.js';
-import { positiveInt, oneOf, seed32 } from '../util/check.js';
+import { positiveInt, oneOf, seed32, allFinite } from '../util/check.js';
 import { Rng } from '../util/rng.js';
 import { isOptimizer, type Optimizer } from '../optim/optimizer.js';
 import { LOSSES, lossAndGradient, type LossName } from './loss.js';
@@ -255,6 +255,58 @@ export class Sequential {
     return this.loss === 'crossEntropy' ? { loss: loss / rows, accuracy: correct / rows } : { loss: loss / rows };
   }
 
+  /**
+   * Measures, over every row of x, the per-feature mean and (biased) variance of each
+   * normalization() layer's input (the layers before it in inference mode) and sets them, in layer
+   * order. Weights and optimizer state are unchanged; on an error, so is every statistic.
+   */
+  adapt(x: Float32Array): void {
+    this.alive();
+    const rows = this.checkX('x', x);
+    const layers = this.net.map((L, i) => [L, i] as const).filter(([L]) => L.adapt !== undefined);
+    if (layers.length === 0) throw new InvalidArgumentError('model', 'a model with a layer to adapt (normalization())', 'none');
+    allFinite('x', x); // before anything is measured, so a bad row changes nothing
+    const chunk = Math.max(this.cap, Math.min(rows, PREDICT_CHUNK));
+    this.ensureCapacity(Math.min(rows, chunk));
+    const ws = this.ws!, k = this.k;
+    // what each adapted layer held before, to put back if a later one fails
+    const before: Array<{ L: Layer; state: Float32Array[] }> = [];
+    try {
+      for (const [L, l] of layers) {
+        const C = L.inputShape[L.inputShape.length - 1]!, perRow = size(L.inputShape) / C;
+        const stats = new Block(this.runtime.arena, 2 * C);
+        // Chan's pairwise update: chunk statistics combine exactly into the whole set's
+        const mean = new Float64Array(C), m2 = new Float64Array(C);
+        let count = 0;
+        try {
+          for (let r0 = 0; r0 < rows; r0 += chunk) {
+            const n = Math.min(chunk, rows - r0);
+            ws.acts[0]!.f32.set(x.subarray(r0 * this.inputSize, (r0 + n) * this.inputSize));
+            this.forward(n, false, false, l);
+            const m = n * perRow;
+            k.batchnorm_stats(ws.acts[l]!.ptr, m, C, stats.ptr, stats.ptr + C * 4);
+            const f = stats.f32, total = count + m;
+            for (let c = 0; c < C; c++) {
+              const d = f[c]! - mean[c]!;
+              mean[c] = mean[c]! + (d * m) / total;
+              m2[c] = m2[c]! + f[C + c]! * m + (d * d * count * m) / total;
+            }
+            count = total;
+          }
+        } finally {
+          stats.free();
+        }
+        const variance = m2.map((v) => v / count);
+        // set now: the next adapted layer's input depends on this one
+        before.push({ L, state: L.state.map((t) => t.block.f32.slice()) });
+        L.adapt!(mean, variance);
+      }
+    } catch (e) {
+      for (const b of before) b.state.forEach((t, i) => b.L.state[i]!.block.f32.set(t));
+      throw e;
+    }
+  }
+
   /** Trains for several epochs of shuffled mini-batches; see FitOptions. */
   fit(x: Float32Array, y: Targets, options: FitOptions = {}): Promise<History> {
     return this.services.fit(this, x, y, options);
@@ -376,11 +428,11 @@ export class Sequential {
 
   // ---------------------------------------------------------------- the passes
 
-  /** logits: leave the last layer's softmax to the fused loss */
-  private forward(rows: number, training: boolean, logits: boolean): void {
+  /** logits: leave the last layer's softmax to the fused loss; end: stop before this layer */
+  private forward(rows: number, training: boolean, logits: boolean, end = this.net.length): void {
     const ws = this.ws!, c = this.call, last = this.net.length - 1;
     c.rows = rows; c.training = training; c.scratch = ws.scratch ? ws.scratch.ptr : 0; c.dy = 0; c.dx = 0;
-    for (let l = 0; l <= last; l++) {
+    for (let l = 0; l < end; l++) {
       const L = this.net[l]!;
       if (L.inPlace) continue;
       c.x = ws.acts[l]!.ptr; c.y = ws.acts[l + 1]!.ptr; c.work = ws.work[l] ? ws.work[l]!.ptr : 0;

@@ -15,7 +15,7 @@ export interface SpecLike {
 export interface NetState {
   /** trainable tensors in getWeights() order */
   weights: Float64Array[];
-  /** running mean and variance of each batch-norm layer, in layer order */
+  /** running mean and variance of each batch-norm layer (a normalization layer's mean and variance), in layer order */
   running: Float64Array[];
   /** per dropout layer (by layer index): its seed and step counter */
   dropout: Map<number, { seed: number; counter: number }>;
@@ -82,6 +82,13 @@ export function networkForward(specs: SpecLike[], inputShape: number[], st: NetS
           const d = st.dropout.get(li)!;
           a = L.dropoutForward(a, dropoutMask(a.length, s.rate as number, d.seed, d.counter));
         }
+        break;
+      }
+      case 'normalization': {
+        const C = shape[shape.length - 1]!;
+        const mean = st.running[2 * bn]!, variance = st.running[2 * bn + 1]!;
+        bn++;
+        a = a.map((v, i) => (v - mean[i % C]!) / Math.sqrt(variance[i % C]! + 1e-7));
         break;
       }
       case 'batchNorm': {
