@@ -13,9 +13,9 @@ export class DataFormatError extends Error {
   }
 }
 
+// the magic number is 0x0000 (two zero bytes), the dtype (0x08: unsigned byte), the dimension
+// count: 0x00000803 for images (count, rows, cols), 0x00000801 for labels (count)
 const UNSIGNED_BYTE = 0x08;
-const IMAGES_MAGIC = (UNSIGNED_BYTE << 8) | 3; // 0x00000803
-const LABELS_MAGIC = (UNSIGNED_BYTE << 8) | 1; // 0x00000801
 
 export interface IdxImages {
   count: number;
