@@ -5,7 +5,8 @@ import { Parameter } from '../runtime/parameter.js';
 import { InvalidArgumentError } from '../util/errors.js';
 import { positiveInt, oneOf, bool } from '../util/check.js';
 import { ACTIVATIONS, activate, activateBackward, initUniform, torchActivation, type Activation } from './activation.js';
-import { size, type Layer, type LayerType, type Shape } from './layer.js';
+import type { Runtime } from '../runtime/runtime.js';
+import { size, type Layer, type LayerCall, type LayerType, type Shape } from './layer.js';
 
 export interface DenseSpec {
   readonly type: 'dense';
@@ -95,7 +96,7 @@ class DenseLayer implements Layer {
     return { persistent: 0, scratch: 0 };
   }
 
-  forward(rt: Parameters<Layer['forward']>[0], c: Parameters<Layer['forward']>[1]): void {
+  forward(rt: Runtime, c: LayerCall): void {
     const k = rt.exports, units = this.spec.units, act = this.spec.activation;
     // bias and relu run in the GEMM's epilogue; the other activations are one pass after it
     k.gemm(0, 0, c.rows, units, this.inSize, c.x, this.inSize, this.kernel.valuePtr, units, c.y, units,
@@ -103,7 +104,7 @@ class DenseLayer implements Layer {
     if (!c.logits) activate(k, act, c.y, c.rows, units);
   }
 
-  backward(rt: Parameters<Layer['backward']>[0], c: Parameters<Layer['backward']>[1]): void {
+  backward(rt: Runtime, c: LayerCall): void {
     const k = rt.exports, units = this.spec.units, inSize = this.inSize, scratch = rt.scratch.ptr;
     if (!c.logits) activateBackward(k, this.spec.activation, c.y, c.dy, c.rows, units);
     k.gemm(1, 0, inSize, units, c.rows, c.x, inSize, c.dy, units, this.kernel.gradPtr, units, MODE_ZERO, 0, scratch);

@@ -54,6 +54,8 @@ interface Workspace {
   labels: Block;
   targets: Block;
   correct: Block;
+  /** what fit() gathers batches into, made once with the workspace (no object per batch) */
+  io: { x: Block; labels: Block; targets: Block };
 }
 
 const PREDICT_CHUNK = 512;
@@ -391,8 +393,7 @@ export class Sequential {
   /** @internal the workspace, sized for at least `rows` (fit() gathers batches straight into it) */
   workspace(rows: number): { x: Block; labels: Block; targets: Block } {
     this.ensureCapacity(rows);
-    const ws = this.ws!;
-    return { x: ws.acts[0]!, labels: ws.labels, targets: ws.targets };
+    return this.ws!.io;
   }
 
   /** @internal mse trained on class ids: expand them to one-hot targets */
@@ -488,15 +489,17 @@ export class Sequential {
       const widest = Math.max(this.inputSize, ...this.net.map((L) => size(L.outputShape)));
       const spaces = this.net.map((L) => L.workspace(rows));
       const scratch = Math.max(0, ...spaces.map((s) => s.scratch));
+      const labels = mk(rows), targets = mk(rows * this.outputSize);
       const ws: Workspace = {
         acts,
         dA: mk(rows * widest),
         dB: mk(rows * widest),
         work: spaces.map((s) => (s.persistent > 0 ? mk(s.persistent) : null)),
         scratch: scratch > 0 ? mk(scratch) : null,
-        labels: mk(rows),
-        targets: mk(rows * this.outputSize),
+        labels,
+        targets,
         correct: mk(1),
+        io: { x: acts[0]!, labels, targets },
       };
       this.freeWorkspace();
       this.ws = ws;
