@@ -9,12 +9,16 @@ import { Parameter, type ParameterInit } from './runtime/parameter.js';
 import { Sequential, type SequentialConfig, type ModelServices } from './model/sequential.js';
 import { fit } from './model/fit.js';
 import { loadModel, saveModel, type Loaded, type LoadOptions as ModelLoadOptions } from './io/model-file.js';
+import type { OnnxEncoder } from './io/onnx.js';
 
-const SERVICES: ModelServices = { fit, save: saveModel };
+/** onnx-proto, loaded once beside the first module (dynamically: see io/onnx-encode.ts) */
+let onnxEncoder: Promise<OnnxEncoder> | undefined;
+const loadOnnxEncoder = (): Promise<OnnxEncoder> =>
+  (onnxEncoder ??= import('./io/onnx-encode.js').then((m) => m.encodeModelProto, (e: unknown) => (e instanceof Error ? e : new Error(String(e)))));
 
 export async function loadKernels(options: LoadOptions = {}): Promise<Kernels> {
-  const { exports, features } = await instantiateKernels(options);
-  return new Kernels(exports, features);
+  const [{ exports, features }, encodeOnnx] = await Promise.all([instantiateKernels(options), loadOnnxEncoder()]);
+  return new Kernels(exports, features, encodeOnnx);
 }
 
 export class Kernels implements Runtime {
@@ -25,7 +29,10 @@ export class Kernels implements Runtime {
   /** GEMM packing space, shared by every model here (kernels run one at a time) */
   readonly scratch: Block;
 
-  constructor(exports: KernelExports, features: Features) {
+  private readonly services: ModelServices;
+
+  constructor(exports: KernelExports, features: Features, encodeOnnx: OnnxEncoder = new Error('the kernels were made without loadKernels()')) {
+    this.services = { fit, save: (model, options) => saveModel(model, options, encodeOnnx) };
     this.exports = exports;
     this.features = Object.freeze({ ...features });
     this.arena = new Arena(exports.memory, exports.heap_base());
@@ -44,6 +51,6 @@ export class Kernels implements Runtime {
 
   /** A chain of layers trained end to end. */
   sequential(config: SequentialConfig): Sequential {
-    return new Sequential(this, config, SERVICES);
+    return new Sequential(this, config, this.services);
   }
 }

@@ -6,6 +6,7 @@
 //    dropout layer's stream, so a resumed fit continues bit for bit.
 //  - 'torch': the state dict of the matching torch.nn.Sequential (each layer says how it maps, in
 //    its LayerType.torch), so PyTorch on NCHW input computes what predict computes on NHWC input.
+// save({ format: 'onnx' }) is not a safetensors file: it is handed to onnx.ts.
 import type { Sequential, SequentialConfig } from '../model/sequential.js';
 import type { SaveOptions } from '../model/options.js';
 import type { LayerSpec, Shape, TorchModule } from '../layers/layer.js';
@@ -15,6 +16,7 @@ import { SGD } from '../optim/sgd.js';
 import { Adam } from '../optim/adam.js';
 import { scheduleFromSpec, type ScheduleSpec } from '../optim/schedules.js';
 import { readSafetensors, writeSafetensors, type Tensor } from './safetensors.js';
+import { saveOnnx, type OnnxEncoder } from './onnx.js';
 import { InvalidArgumentError, ModelFormatError } from '../util/errors.js';
 import { parseStrictJson } from '../util/json.js';
 import { VERSION } from '../util/version.js';
@@ -31,7 +33,14 @@ export interface Loaded {
   model: Sequential;
   /** present when the file is a checkpoint */
   optimizer?: Optimizer;
+  /** the entries saved with `save({ metadata })` (the library's own keys left out) */
+  metadata: Record<string, string>;
 }
+
+/** the __metadata__ keys the library writes and reads itself; save({ metadata }) may not use them */
+export const RESERVED_METADATA_KEYS: readonly string[] = [
+  'format', 'library', 'architecture', 'torch_modules', 'optimizer', 'rng', 'layer_rng', 'optimizer_stepped',
+];
 
 /** builds a model from a checked architecture (the facade's k.sequential) */
 export type BuildModel = (config: SequentialConfig) => Sequential;
@@ -92,17 +101,19 @@ function torchPlan(arch: { inputShape: readonly number[]; layers: readonly Layer
   return { tensors: out, modules };
 }
 
-export function saveModel(model: Sequential, options: SaveOptions = {}): Uint8Array {
+/** `encodeOnnx`: the ONNX encoder the facade loaded (or why it could not), for format 'onnx' */
+export function saveModel(model: Sequential, options: SaveOptions = {}, encodeOnnx: OnnxEncoder = new Error('no ONNX encoder was given')): Uint8Array {
   model.alive();
   if (options === null || typeof options !== 'object') throw new InvalidArgumentError('options', 'an object', options);
   const format = options.format ?? 'momentum';
-  if (format !== 'momentum' && format !== 'torch') throw new InvalidArgumentError('options.format', "'momentum' or 'torch'", format);
+  if (format !== 'momentum' && format !== 'torch' && format !== 'onnx') throw new InvalidArgumentError('options.format', "'momentum', 'torch' or 'onnx'", format);
   const opt = options.optimizer;
   if (opt !== undefined && !(opt instanceof Optimizer)) throw new InvalidArgumentError('options.optimizer', 'an optimizer (SGD or Adam)', opt);
-  if (opt !== undefined && format === 'torch') throw new InvalidArgumentError('options.optimizer', "no optimizer with format 'torch' (checkpoints use the momentum format)", 'an optimizer');
+  if (opt !== undefined && format !== 'momentum') throw new InvalidArgumentError('options.optimizer', `no optimizer with format '${format}' (checkpoints use the momentum format)`, 'an optimizer');
+  if (format === 'onnx') return saveOnnx(model, userMetadata(options.metadata), encodeOnnx);
   const c = model.config;
   const arch: ArchJson = { inputShape: c.inputShape, layers: c.layers, loss: c.loss, seed: c.seed };
-  const metadata: Record<string, string> = { format: format === 'torch' ? 'pt' : 'momentum-wasm', library: `momentum-wasm ${VERSION}`, architecture: JSON.stringify(arch) };
+  const metadata: Record<string, string> = { ...userMetadata(options.metadata), format: format === 'torch' ? 'pt' : 'momentum-wasm', library: `momentum-wasm ${VERSION}`, architecture: JSON.stringify(arch) };
   const ours = new Map<string, { shape: number[]; data: Float32Array }>();
   for (const p of model.parameters()) ours.set(p.name, { shape: p.shape.slice(), data: p.value.slice() });
   for (const t of model.stateTensors()) ours.set(t.name, { shape: t.shape.slice(), data: t.block.f32.slice() });
@@ -135,6 +146,18 @@ export function saveModel(model: Sequential, options: SaveOptions = {}): Uint8Ar
     }
   }
   return writeSafetensors(tensors, metadata);
+}
+
+function userMetadata(given: unknown): Record<string, string> {
+  if (given === undefined) return {};
+  if (given === null || typeof given !== 'object' || Array.isArray(given)) throw new InvalidArgumentError('options.metadata', 'an object of string values', given);
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(given)) {
+    if (RESERVED_METADATA_KEYS.includes(k)) throw new InvalidArgumentError(`options.metadata.${k}`, `a key other than the library's own (${RESERVED_METADATA_KEYS.join(', ')})`, k);
+    if (typeof v !== 'string') throw new InvalidArgumentError(`options.metadata.${k}`, 'a string', v);
+    out[k] = v;
+  }
+  return out;
 }
 
 /** a JSON value stored as a __metadata__ string */
@@ -315,5 +338,7 @@ export function loadModel(build: BuildModel, bytes: Uint8Array | ArrayBuffer, op
     optimizer?.dispose();
     throw e;
   }
-  return optimizer ? { model, optimizer } : { model };
+  const metadata: Record<string, string> = {};
+  for (const [k, v] of Object.entries(file.metadata)) if (!RESERVED_METADATA_KEYS.includes(k)) metadata[k] = v;
+  return optimizer ? { model, optimizer, metadata } : { model, metadata };
 }

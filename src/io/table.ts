@@ -1,212 +1,198 @@
 // A CSV table as training data: numeric columns as one float feature each, text columns one-hot,
 // and a target column as class ids or values. Node only, and not part of the library's main entry
 // (it is the subpath `momentum-wasm/table`): parsing belongs to csv-parse (quotes, embedded commas
-// and newlines, CRLF, a BOM); this file only decides what each column means. Features are not
-// standardised here: a model's normalization() layer does that, measured by model.adapt(x).
-import { parse, CsvError } from 'csv-parse/sync';
+// and newlines, CRLF, a BOM); this file only reads records in two passes (table-scan.ts measures
+// the columns, table-encode.ts fills x and y). Features are not standardised here: a model's
+// normalization() layer does that, measured by model.adapt(x). A file is streamed twice, so a
+// table of any size is read in memory about the size of its float32 features.
+import { createReadStream } from 'node:fs';
+import { stat } from 'node:fs/promises';
+import { parse, CsvError, type Options as CsvOptions } from 'csv-parse';
+import { parse as parseSync } from 'csv-parse/sync';
+import { TableScan } from './table-scan.js';
+import { TableEncoder } from './table-encode.js';
+import { TableError, type Table, type TableOptions, type TableSchema } from './table-types.js';
 
-export interface TableOptions {
-  /** the column to predict: its header name, or its 0-based index (the only form with header: false) */
-  target: string | number;
-  /** whether the first row names the columns (default true); without it they are '0', '1', … */
-  header?: boolean;
-  /** the field delimiter (default ',') */
-  delimiter?: string;
-  /** columns to leave out, by name or 0-based index */
-  drop?: Array<string | number>;
-  /** default: detected (see `Table.detected`) */
-  task?: 'classification' | 'regression';
-  /** fill missing feature values with the column's mean (numeric) or mode (categorical);
-   *  default: none, and a missing value is an error. A missing target is always an error. */
-  impute?: 'mean' | 'mode';
-  /** a name for error messages (default 'table') */
+export { TableError, MISSING_VALUES, MAX_INTEGER_CLASSES, MAX_CATEGORIES } from './table-types.js';
+export type { Table, TableOptions, ColumnInfo, TableSchema } from './table-types.js';
+
+/** rows read with a saved schema: features always, the target where the file has that column */
+export interface Rows {
+  x: Float32Array;
+  /** class ids or values; null when the file has no target column */
+  y: Float32Array | Int32Array | null;
+  rows: number;
+}
+
+/** bytes of the file read so far, of its total (called at most every 64 KiB and at the end) */
+export type ReadProgress = (pass: 'measure' | 'read', bytesRead: number, totalBytes: number) => void;
+
+const csvOptions = (delimiter: string): CsvOptions => ({ delimiter, bom: true, trim: true, skip_empty_lines: true });
+
+/** csv-parse's error as a TableError at the record it stopped at */
+function csvError(e: unknown, file: string): unknown {
+  if (!(e instanceof CsvError)) return e;
+  // csv-parse counts the records (the header among them) before the one it stopped at
+  const at = (e as CsvError & { records?: number }).records;
+  const row = typeof at === 'number' ? at + 1 : null;
+  const problem =
+    e.code === 'CSV_RECORD_INCONSISTENT_FIELDS_LENGTH'
+      ? `expected as many fields as the first row (${e.message})`
+      : `not valid CSV (${e.message})`;
+  return new TableError(file, row, null, problem);
+}
+
+/** every record of the text, parsed at once (small tables: text or bytes in memory) */
+function records(source: string | Uint8Array, delimiter: string, file: string): string[][] {
+  try {
+    return parseSync(source, csvOptions(delimiter));
+  } catch (e) {
+    throw csvError(e, file);
+  }
+}
+
+/** the header (or generated names) and the data rows with their spreadsheet row numbers */
+function split(all: string[][], header: boolean, file: string): { names: string[]; data: string[][]; firstRow: number } {
+  if (all.length === 0) throw new TableError(file, null, null, 'empty file, expected a header row and data rows');
+  const width = all[0]!.length;
+  const names = header ? all[0]! : Array.from({ length: width }, (_, i) => String(i));
+  return { names, data: header ? all.slice(1) : all, firstRow: header ? 2 : 1 };
+}
+
+/** x and y for `rows` rows of a measured table, and the encoder that fills them */
+function allocate(schema: TableSchema, names: string[], file: string, rows: number) {
+  const enc = new TableEncoder(schema, names, file, true);
+  const x = new Float32Array(rows * enc.features);
+  const y = schema.target.task === 'classification' ? new Int32Array(rows) : new Float32Array(rows);
+  return { enc, x, y };
+}
+
+function result(x: Float32Array, y: Float32Array | Int32Array, rows: number, detected: string, schema: TableSchema): Table {
+  const columns = schema.columns.map(({ fill: _fill, ...c }) => c);
+  return { x, y, rows, columns, classes: schema.target.classes, task: schema.target.task, detected, schema };
+}
+
+function checkOptions(options: TableOptions): void {
+  if (options === null || typeof options !== 'object') throw new TypeError('readTable: options must be an object with a target');
+}
+
+/** A table from CSV text or bytes held in memory. */
+export function readTable(source: string | Uint8Array, options: TableOptions): Table {
+  checkOptions(options);
+  const file = options.file ?? 'table';
+  const header = options.header ?? true;
+  const { names, data, firstRow } = split(records(source, options.delimiter ?? ',', file), header, file);
+  const scan = new TableScan(names, options, file);
+  data.forEach((r, i) => scan.add(r, firstRow + i));
+  const { schema, rows, detected } = scan.finish();
+  const { enc, x, y } = allocate(schema, names, file, rows);
+  data.forEach((r, i) => {
+    enc.encode(r, firstRow + i, x, i * enc.features);
+    y[i] = enc.target(r, firstRow + i);
+  });
+  return result(x, y, rows, detected, schema);
+}
+
+/** Streams the file's records: the header (or generated names) first, then (record, row). */
+async function streamRecords(
+  path: string, delimiter: string, header: boolean, file: string,
+  onProgress: ((bytes: number, total: number) => void) | undefined,
+  onNames: (names: string[]) => void, onRow: (record: string[], row: number) => void | Promise<void>,
+): Promise<void> {
+  const total = (await stat(path)).size;
+  const input = createReadStream(path, { highWaterMark: 1 << 16 });
+  let bytes = 0;
+  input.on('data', (chunk) => { bytes += chunk.length; onProgress?.(bytes, total); });
+  const parser = input.pipe(parse(csvOptions(delimiter)));
+  input.on('error', (e) => parser.destroy(e));
+  let n = 0;
+  try {
+    for await (const record of parser as AsyncIterable<string[]>) {
+      if (n === 0) {
+        onNames(header ? record : Array.from({ length: record.length }, (_, i) => String(i)));
+        n++;
+        if (header) continue;
+      }
+      await onRow(record, header ? n + 1 : n);
+      n++;
+    }
+  } catch (e) {
+    input.destroy();
+    throw csvError(e, file);
+  }
+  if (n === 0) throw new TableError(file, null, null, 'empty file, expected a header row and data rows');
+}
+
+/** A table from a CSV file, streamed twice (once to measure the columns, once to fill x and y). */
+export async function readTableFile(path: string, options: TableOptions & { onProgress?: ReadProgress }): Promise<Table> {
+  checkOptions(options);
+  const file = options.file ?? path;
+  const header = options.header ?? true;
+  const delimiter = options.delimiter ?? ',';
+  let scan: TableScan | undefined;
+  await streamRecords(path, delimiter, header, file, options.onProgress && ((b, t) => options.onProgress!('measure', b, t)),
+    (names) => { scan = new TableScan(names, options, file); }, (r, row) => scan!.add(r, row));
+  const { schema, rows, detected } = scan!.finish();
+  let i = 0;
+  const { enc, x, y } = allocate(schema, scan!.names, file, rows);
+  await streamRecords(path, delimiter, header, file, options.onProgress && ((b, t) => options.onProgress!('read', b, t)), () => {}, (r, row) => {
+    if (i >= rows) throw new TableError(file, row, null, 'the file grew while it was read');
+    enc.encode(r, row, x, i * enc.features);
+    y[i++] = enc.target(r, row);
+  });
+  if (i !== rows) throw new TableError(file, null, null, `the file changed while it was read (${rows} rows, then ${i})`);
+  return result(x, y, rows, detected, schema);
+}
+
+/** Rows to predict (or to score, when the target column is there) read as a schema says. */
+export function readRows(source: string | Uint8Array, schema: TableSchema, file = 'table'): Rows {
+  const { names, data, firstRow } = split(records(source, schema.delimiter, file), schema.header, file);
+  if (data.length === 0) throw new TableError(file, null, null, 'no data rows, expected at least one row after the header');
+  const enc = new TableEncoder(schema, names, file, false);
+  const x = new Float32Array(data.length * enc.features);
+  const y = !enc.hasTarget ? null : schema.target.task === 'classification' ? new Int32Array(data.length) : new Float32Array(data.length);
+  data.forEach((r, i) => {
+    enc.encode(r, firstRow + i, x, i * enc.features);
+    if (y) y[i] = enc.target(r, firstRow + i);
+  });
+  return { x, y, rows: data.length };
+}
+
+export interface RowsFileOptions {
+  /** rows per chunk (default 4096) */
+  chunkRows?: number;
+  /** called for each chunk in file order; the arrays are reused for the next chunk */
+  onChunk: (chunk: Rows, firstRow: number) => void | Promise<void>;
+  onProgress?: (bytesRead: number, totalBytes: number) => void;
+  /** a name for error messages (default: the path) */
   file?: string;
 }
 
-export interface ColumnInfo {
-  name: string;
-  kind: 'numeric' | 'categorical';
-  /** the one-hot order, sorted (categorical columns only) */
-  categories?: string[];
-  /** how many features of x it fills: 1 for numeric, categories.length for categorical */
-  features: number;
-}
-
-export interface Table {
-  /** rows × features, row-major, features in column order (one-hot columns expanded in place) */
-  x: Float32Array;
-  /** class ids into `classes` (classification) or target values (regression) */
-  y: Float32Array | Int32Array;
-  rows: number;
-  /** the feature columns, in the order of x (neither the target nor dropped columns) */
-  columns: ColumnInfo[];
-  /** the class names, sorted (numerically when they are numbers); null for regression */
-  classes: string[] | null;
-  task: 'classification' | 'regression';
-  /** one sentence saying why `task` was chosen */
-  detected: string;
-}
-
-/** The fields that count as missing, after trimming whitespace (exact, case-sensitive). */
-export const MISSING_VALUES: readonly string[] = ['', 'NA', 'NaN', '?'];
-
-/** A target with at most this many distinct integer values is taken as class labels. */
-export const MAX_INTEGER_CLASSES = 10;
-
-/** The table cannot be used as given. `row` counts as a spreadsheet does (the header is row 1);
- *  `row` and `column` are null when the problem is not at one row or column. */
-export class TableError extends Error {
-  readonly file: string;
-  readonly row: number | null;
-  readonly column: string | null;
-  constructor(file: string, row: number | null, column: string | null, problem: string) {
-    const where = [row === null ? '' : `row ${row}`, column === null ? '' : `column '${column}'`].filter(Boolean);
-    super(`${file}${where.length > 0 ? `, ${where.join(', ')}` : ''}: ${problem}`);
-    this.name = 'TableError';
-    this.file = file;
-    this.row = row;
-    this.column = column;
-  }
-}
-
-const NUMBER = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
-const isMissing = (v: string): boolean => MISSING_VALUES.includes(v);
-const isNumber = (v: string): boolean => NUMBER.test(v) && Number.isFinite(Number(v));
-const byCodeUnit = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
-
-export function readTable(source: string | Uint8Array, options: TableOptions): Table {
-  const file = options.file ?? 'table';
-  const header = options.header ?? true;
-  const fail = (row: number | null, column: string | null, problem: string): never => {
-    throw new TableError(file, row, column, problem);
+/** Streams a CSV file's rows, read as a schema says, in chunks: any length in constant memory. */
+export async function readRowsFile(path: string, schema: TableSchema, options: RowsFileOptions): Promise<{ rows: number; hasTarget: boolean }> {
+  const file = options.file ?? path;
+  const chunkRows = options.chunkRows ?? 4096;
+  let enc: TableEncoder | undefined;
+  let x = new Float32Array(0), y: Float32Array | Int32Array | null = null;
+  let n = 0, total = 0, first = 0;
+  const flush = async () => {
+    if (n === 0) return;
+    const chunk: Rows = { x: x.subarray(0, n * enc!.features), y: y ? y.subarray(0, n) : null, rows: n };
+    await options.onChunk(chunk, first);
+    total += n;
+    n = 0;
   };
-
-  let records: string[][];
-  try {
-    records = parse(source, { delimiter: options.delimiter ?? ',', bom: true, trim: true, skip_empty_lines: true });
-  } catch (e) {
-    if (!(e instanceof CsvError)) throw e;
-    // csv-parse counts records (the header among them) before the one it stopped at
-    const at = (e as CsvError & { records?: number }).records;
-    const row = typeof at === 'number' ? at + 1 : null;
-    const problem =
-      e.code === 'CSV_RECORD_INCONSISTENT_FIELDS_LENGTH'
-        ? `expected as many fields as the first row (${e.message})`
-        : `not valid CSV (${e.message})`;
-    return fail(row, null, problem);
-  }
-  if (records.length === 0) return fail(null, null, 'empty file, expected a header row and data rows');
-  const width = records[0]!.length;
-  const names = header ? records[0]! : Array.from({ length: width }, (_, i) => String(i));
-  const data = header ? records.slice(1) : records;
-  const firstRow = header ? 2 : 1;
-  if (data.length === 0) return fail(null, null, 'no data rows, expected at least one row after the header');
-  if (header) {
-    const seen = new Set<string>();
-    for (const n of names) {
-      if (seen.has(n)) fail(1, n, 'a second column of this name, expected distinct column names');
-      seen.add(n);
-    }
-  }
-
-  const columnIndex = (ref: string | number, what: string): number => {
-    if (typeof ref === 'number') {
-      if (!Number.isInteger(ref) || ref < 0 || ref >= width) {
-        fail(null, String(ref), `no such ${what} column, expected an index 0..${width - 1}`);
-      }
-      return ref;
-    }
-    if (!header) fail(null, ref, `${what} column named without a header row, expected a 0-based index`);
-    const i = names.indexOf(ref);
-    if (i < 0) fail(null, ref, `no such ${what} column, expected one of ${names.map((n) => `'${n}'`).join(', ')}`);
-    return i;
-  };
-  const target = columnIndex(options.target, 'target');
-  const dropped = new Set((options.drop ?? []).map((d) => columnIndex(d, 'drop')));
-  if (dropped.has(target)) fail(null, names[target]!, 'the target is among the dropped columns');
-
-  // the target: every value present, then classes or numbers
-  const targetName = names[target]!;
-  const targetValues = data.map((r, i) => {
-    const v = r[target]!;
-    if (isMissing(v)) fail(firstRow + i, targetName, `missing target value '${v}', expected a value in every row`);
-    return v;
+  await streamRecords(path, schema.delimiter, schema.header, file, options.onProgress, (names) => {
+    enc = new TableEncoder(schema, names, file, false);
+    x = new Float32Array(chunkRows * enc.features);
+    y = !enc.hasTarget ? null : schema.target.task === 'classification' ? new Int32Array(chunkRows) : new Float32Array(chunkRows);
+  }, async (r, row) => {
+    if (n === 0) { first = row; x.fill(0); }
+    enc!.encode(r, row, x, n * enc!.features);
+    if (y) y[n] = enc!.target(r, row);
+    if (++n === chunkRows) await flush();
   });
-  const numericTarget = targetValues.every(isNumber);
-  const distinct = new Set(numericTarget ? targetValues.map((v) => String(Number(v))) : targetValues);
-  const integerTarget = numericTarget && targetValues.every((v) => Number.isInteger(Number(v)));
-  let task: Table['task'];
-  let detected: string;
-  if (options.task !== undefined) {
-    task = options.task;
-    detected = `task '${task}' was given in the options.`;
-    if (task === 'regression' && !numericTarget) {
-      const i = targetValues.findIndex((v) => !isNumber(v));
-      fail(firstRow + i, targetName, `value '${targetValues[i]}' is not a number, expected numbers for regression`);
-    }
-  } else if (!numericTarget) {
-    task = 'classification';
-    detected = `classification: target '${targetName}' is not numeric (${distinct.size} distinct values).`;
-  } else if (integerTarget && distinct.size <= MAX_INTEGER_CLASSES) {
-    task = 'classification';
-    detected =
-      `classification: target '${targetName}' has ${distinct.size} distinct integer values, ` +
-      `at most ${MAX_INTEGER_CLASSES}.`;
-  } else {
-    task = 'regression';
-    detected =
-      `regression: target '${targetName}' is numeric and not at most ${MAX_INTEGER_CLASSES} distinct integer values ` +
-      `(${distinct.size} distinct${integerTarget ? '' : ', not all integers'}).`;
-  }
-
-  let y: Float32Array | Int32Array;
-  let classes: string[] | null = null;
-  if (task === 'classification') {
-    classes = numericTarget ? [...distinct].sort((a, b) => Number(a) - Number(b)) : [...distinct].sort(byCodeUnit);
-    if (classes.length < 2) fail(null, targetName, `one class ('${classes[0]}'), expected at least two`);
-    const id = new Map(classes.map((c, i) => [c, i]));
-    y = Int32Array.from(targetValues, (v) => id.get(numericTarget ? String(Number(v)) : v)!);
-  } else {
-    y = Float32Array.from(targetValues, Number);
-  }
-
-  // the features: numeric when every present value is a number, else one-hot
-  const features: Array<{ index: number; info: ColumnInfo; fill: string; slot: Map<string, number> | null }> = [];
-  for (let c = 0; c < width; c++) {
-    if (c === target || dropped.has(c)) continue;
-    const name = names[c]!;
-    const present = data.map((r) => r[c]!).filter((v) => !isMissing(v));
-    if (present.length < data.length && options.impute === undefined) {
-      const i = data.findIndex((r) => isMissing(r[c]!));
-      fail(firstRow + i, name, `missing value '${data[i]![c]}', expected a value (or the option impute: 'mean' | 'mode')`);
-    }
-    if (present.length === 0) fail(null, name, 'no values at all, expected at least one to impute from');
-    if (present.every(isNumber)) {
-      const mean = present.reduce((s, v) => s + Number(v), 0) / present.length;
-      features.push({ index: c, info: { name, kind: 'numeric', features: 1 }, fill: String(mean), slot: null });
-    } else {
-      const counts = new Map<string, number>();
-      for (const v of present) counts.set(v, (counts.get(v) ?? 0) + 1);
-      const categories = [...counts.keys()].sort(byCodeUnit);
-      let mode = categories[0]!; // ties go to the first in sorted order
-      for (const k of categories) if (counts.get(k)! > counts.get(mode)!) mode = k;
-      const slot = new Map(categories.map((k, i) => [k, i]));
-      features.push({ index: c, info: { name, kind: 'categorical', categories, features: categories.length }, fill: mode, slot });
-    }
-  }
-
-  const rows = data.length;
-  const perRow = features.reduce((s, f) => s + f.info.features, 0);
-  const x = new Float32Array(rows * perRow);
-  for (let r = 0; r < rows; r++) {
-    let o = r * perRow;
-    for (const f of features) {
-      const raw = data[r]![f.index]!;
-      const v = isMissing(raw) ? f.fill : raw;
-      if (f.slot === null) x[o] = Number(v);
-      else x[o + f.slot.get(v)!] = 1;
-      o += f.info.features;
-    }
-  }
-  return { x, y, rows, columns: features.map((f) => f.info), classes, task, detected };
+  await flush();
+  if (total === 0) throw new TableError(file, null, null, `no data rows, expected at least one row${schema.header ? ' after the header' : ''}`);
+  return { rows: total, hasTarget: enc?.hasTarget ?? false };
 }

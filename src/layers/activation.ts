@@ -1,7 +1,7 @@
 // The activations a dense or conv2d layer applies to its output, in place, and their derivatives
 // from that output (enough for every activation here, so the pre-activation is never kept).
 import type { KernelExports } from '../runtime/abi.js';
-import type { TorchModule } from './layer.js';
+import type { OnnxGraph, TorchModule } from './layer.js';
 
 export const ACTIVATIONS = ['relu', 'sigmoid', 'tanh', 'linear', 'softmax'] as const;
 export type Activation = (typeof ACTIVATIONS)[number];
@@ -34,6 +34,14 @@ export function torchActivation(act: Activation, channelsDim = 1): TorchModule[]
   if (act === 'linear') return [];
   const type = { relu: 'ReLU', sigmoid: 'Sigmoid', tanh: 'Tanh', softmax: 'Softmax' }[act];
   return [{ type, args: act === 'softmax' ? { dim: channelsDim } : {} }];
+}
+
+/** the activation as an ONNX node on `x` (softmax along `axis`: 1, the features of [batch, features]
+ *  or the channels of NCHW); linear adds none and gives `x` back */
+export function onnxActivation(g: OnnxGraph, act: Activation, x: string, axis: number): string {
+  if (act === 'linear') return x;
+  const op = { relu: 'Relu', sigmoid: 'Sigmoid', tanh: 'Tanh', softmax: 'Softmax' }[act];
+  return g.node(op, [x], act, act === 'softmax' ? { axis: { int: axis } } : {});
 }
 
 /** He uniform for relu (limit √(6/fanIn)), Glorot uniform otherwise (limit √(6/(fanIn+fanOut))) */

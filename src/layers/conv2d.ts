@@ -11,7 +11,7 @@ import type { Runtime } from '../runtime/runtime.js';
 import { Parameter } from '../runtime/parameter.js';
 import { InvalidArgumentError } from '../util/errors.js';
 import { positiveInt, oneOf, bool } from '../util/check.js';
-import { ACTIVATIONS, activate, activateBackward, initUniform, torchActivation, type Activation } from './activation.js';
+import { ACTIVATIONS, activate, activateBackward, initUniform, onnxActivation, torchActivation, type Activation } from './activation.js';
 import { pair, imageInput, type Size2 } from './shape-args.js';
 import type { Layer, LayerCall, LayerType, Shape } from './layer.js';
 
@@ -81,6 +81,26 @@ function geometry(spec: Conv2dSpec, input: Shape, where: string): Geometry {
   return { H, W, C, KH, KW, SH, SW, PT: h.before, PL: w.before, OH: h.out, OW: w.out, F: spec.filters, K: KH * KW * C };
 }
 
+/** the zeros added on each side: TensorFlow's 'same' puts the odd one at the bottom / right, and
+ *  'valid' needs none ((OH − 1)·SH + KH ≤ H there) */
+function pads(g: Geometry): { top: number; left: number; bottom: number; right: number } {
+  const h = Math.max((g.OH - 1) * g.SH + g.KH - g.H, 0), w = Math.max((g.OW - 1) * g.SW + g.KW - g.W, 0);
+  return { top: g.PT, left: g.PL, bottom: h - g.PT, right: w - g.PL };
+}
+
+/** our kernel [kh, kw, c, f] → PyTorch's and ONNX's [f, c, kh, kw] */
+function toOihw(d: Float32Array, { KH, KW, C, F }: Geometry): Float32Array {
+  const t = new Float32Array(d.length);
+  for (let a = 0; a < KH; a++) for (let b = 0; b < KW; b++) for (let c = 0; c < C; c++) for (let f = 0; f < F; f++) t[((f * C + c) * KH + a) * KW + b] = d[((a * KW + b) * C + c) * F + f]!;
+  return t;
+}
+
+function fromOihw(t: Float32Array, { KH, KW, C, F }: Geometry): Float32Array {
+  const d = new Float32Array(t.length);
+  for (let a = 0; a < KH; a++) for (let b = 0; b < KW; b++) for (let c = 0; c < C; c++) for (let f = 0; f < F; f++) d[((a * KW + b) * C + c) * F + f] = t[((f * C + c) * KH + a) * KW + b]!;
+  return d;
+}
+
 export const CONV2D: LayerType<Conv2dSpec> = {
   type: 'conv2d',
   check: (o) => {
@@ -115,15 +135,13 @@ export const CONV2D: LayerType<Conv2dSpec> = {
   torch(spec, input, _from, where) {
     const g = geometry(spec, input, where);
     const act = torchActivation(spec.activation);
-    // PyTorch's padding is symmetric; TensorFlow's 'same' puts an odd pixel at the bottom/right,
-    // which nn.ZeroPad2d((left, right, top, bottom)) in front of a padding-0 Conv2d expresses
-    const padH = spec.padding === 'same' ? Math.max((g.OH - 1) * g.SH + g.KH - g.H, 0) : 0;
-    const padW = spec.padding === 'same' ? Math.max((g.OW - 1) * g.SW + g.KW - g.W, 0) : 0;
-    const symmetric = padH % 2 === 0 && padW % 2 === 0;
-    const half = (n: number) => Math.floor(n / 2);
+    // PyTorch's padding is symmetric; an odd total ('same') becomes nn.ZeroPad2d((left, right,
+    // top, bottom)) in front of a padding-0 Conv2d
+    const p = pads(g);
+    const symmetric = p.top === p.bottom && p.left === p.right;
     const modules = [
-      ...(symmetric ? [] : [{ type: 'ZeroPad2d', args: { padding: [half(padW), padW - half(padW), half(padH), padH - half(padH)] } }]),
-      { type: 'Conv2d', args: { in_channels: g.C, out_channels: g.F, kernel_size: [g.KH, g.KW], stride: [g.SH, g.SW], padding: symmetric ? [padH / 2, padW / 2] : [0, 0], bias: spec.bias } },
+      ...(symmetric ? [] : [{ type: 'ZeroPad2d', args: { padding: [p.left, p.right, p.top, p.bottom] } }]),
+      { type: 'Conv2d', args: { in_channels: g.C, out_channels: g.F, kernel_size: [g.KH, g.KW], stride: [g.SH, g.SW], padding: symmetric ? [p.top, p.left] : [0, 0], bias: spec.bias } },
       ...act,
     ];
     const at = symmetric ? 0 : 1;
@@ -132,15 +150,22 @@ export const CONV2D: LayerType<Conv2dSpec> = {
       modules,
       featuresFrom: null,
       tensors: [
-        {
-          // ours [kh, kw, c, f] → PyTorch's [f, c, kh, kw]
-          module: at, key: 'weight', shape: [F, C, KH, KW], ours: 'kernel',
-          toTorch: (d) => { const t = new Float32Array(d.length); for (let a = 0; a < KH; a++) for (let b = 0; b < KW; b++) for (let c = 0; c < C; c++) for (let f = 0; f < F; f++) t[((f * C + c) * KH + a) * KW + b] = d[((a * KW + b) * C + c) * F + f]!; return t; },
-          fromTorch: (t) => { const d = new Float32Array(t.length); for (let a = 0; a < KH; a++) for (let b = 0; b < KW; b++) for (let c = 0; c < C; c++) for (let f = 0; f < F; f++) d[((a * KW + b) * C + c) * F + f] = t[((f * C + c) * KH + a) * KW + b]!; return d; },
-        },
+        { module: at, key: 'weight', shape: [F, C, KH, KW], ours: 'kernel', toTorch: (d) => toOihw(d, g), fromTorch: (t) => fromOihw(t, g) },
         ...(spec.bias ? [{ module: at, key: 'bias', shape: [F], ours: 'bias', toTorch: (d: Float32Array) => d.slice(), fromTorch: (d: Float32Array) => d.slice() }] : []),
       ],
     };
+  },
+  onnx(spec, input, tensors, g, where) {
+    const geo = geometry(spec, input, where);
+    const p = pads(geo);
+    const b = spec.bias ? [g.constant('bias', [geo.F], tensors.get('bias')!)] : [];
+    const kernel = g.constant('kernel', [geo.F, geo.C, geo.KH, geo.KW], toOihw(tensors.get('kernel')!, geo));
+    // ONNX's pads are [top, left, bottom, right]: explicit, since auto_pad SAME_UPPER is legacy
+    const y = g.node('Conv', [g.inputAs('nchw'), kernel, ...b], 'conv', {
+      kernel_shape: { ints: [geo.KH, geo.KW] }, strides: { ints: [geo.SH, geo.SW] }, pads: { ints: [p.top, p.left, p.bottom, p.right] },
+    });
+    // softmax over the channels: NCHW's axis 1
+    return { name: onnxActivation(g, spec.activation, y, 1), layout: 'nchw' };
   },
 };
 

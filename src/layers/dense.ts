@@ -4,7 +4,7 @@ import { MODE_BIAS, MODE_ZERO } from '../runtime/abi.js';
 import { Parameter } from '../runtime/parameter.js';
 import { InvalidArgumentError } from '../util/errors.js';
 import { positiveInt, oneOf, bool } from '../util/check.js';
-import { ACTIVATIONS, activate, activateBackward, initUniform, torchActivation, type Activation } from './activation.js';
+import { ACTIVATIONS, activate, activateBackward, initUniform, onnxActivation, torchActivation, type Activation } from './activation.js';
 import type { Runtime } from '../runtime/runtime.js';
 import { size, type Layer, type LayerCall, type LayerType, type Shape } from './layer.js';
 
@@ -70,6 +70,13 @@ export const DENSE: LayerType<DenseSpec> = {
         ...(spec.bias ? [{ module: 0, key: 'bias', shape: [units], ours: 'bias', toTorch: (d: Float32Array) => d.slice(), fromTorch: (d: Float32Array) => d.slice() }] : []),
       ],
     };
+  },
+  onnx(spec, input, tensors, g) {
+    // the input is [batch, features] in our order (flatten keeps HWC), so the kernel, [inputs,
+    // units], is Gemm's B as it is
+    const b = spec.bias ? [g.constant('bias', [spec.units], tensors.get('bias')!)] : [];
+    const z = g.node('Gemm', [g.input.name, g.constant('kernel', [size(input), spec.units], tensors.get('kernel')!), ...b], 'gemm');
+    return { name: onnxActivation(g, spec.activation, z, 1), layout: 'flat' };
   },
 };
 

@@ -25,6 +25,8 @@ export const DROPOUT: LayerType<DropoutSpec> = {
   tensors: () => [],
   create: (_rt, spec, input, _name, rng) => new DropoutLayer(spec, input, rng.nextU32()),
   torch: (spec, _input, from) => ({ modules: [{ type: 'Dropout', args: { p: spec.rate } }], tensors: [], featuresFrom: from }),
+  // the graph is for inference, where dropout keeps every element
+  onnx: (_spec, _input, _tensors, g) => ({ name: g.node('Identity', [g.input.name], 'identity'), layout: g.input.layout }),
 };
 
 class DropoutLayer implements Layer {

@@ -17,6 +17,11 @@ export const FLATTEN: LayerType<FlattenSpec> = {
   tensors: () => [],
   create: (_rt, spec, input) => new FlattenLayer(spec, input),
   torch: (_spec, input, from) => ({ modules: [{ type: 'Flatten', args: {} }], tensors: [], featuresFrom: input.length === 3 ? input.slice() : from }),
+  // an image goes back to NHWC first, so the features come out in our (HWC) order
+  onnx: (_spec, _input, _tensors, g) => ({
+    name: g.node('Flatten', [g.input.layout === 'flat' ? g.input.name : g.inputAs('nhwc')], 'flatten', { axis: { int: 1 } }),
+    layout: 'flat',
+  }),
 };
 
 class FlattenLayer implements Layer {

@@ -114,6 +114,32 @@ export interface TorchMapping {
   featuresFrom: readonly number[] | null;
 }
 
+/** The layout of a tensor in an exported ONNX graph: ours for images (NHWC, the rows predict
+ *  takes), ONNX's (NCHW: what Conv and the pools take), or [batch, features] ('flat'). */
+export type OnnxLayout = 'nhwc' | 'nchw' | 'flat';
+
+/** A value of the ONNX graph (by name) and its layout. */
+export interface OnnxValue {
+  name: string;
+  layout: OnnxLayout;
+}
+
+/** A node attribute; ONNX tells integers from floats, so the kind is spelled out. */
+export type OnnxAttribute = { int: number } | { ints: readonly number[] } | { float: number };
+
+/** What a layer's onnx() writes its part of the graph with. The names given here are local
+ *  ('kernel', 'conv'): the graph puts the layer's own name in front ('conv2d_0/kernel'). */
+export interface OnnxGraph {
+  /** the value flowing into the layer */
+  readonly input: OnnxValue;
+  /** that image value in the given layout: a Transpose is added (once) where its layout differs */
+  inputAs(layout: 'nhwc' | 'nchw'): string;
+  /** a float32 initializer of the given dims (a copy of `data` is kept); returns its name */
+  constant(name: string, dims: readonly number[], data: Float32Array): string;
+  /** a node with one output, named `name`; returns that name */
+  node(op: string, inputs: readonly string[], name: string, attributes?: Readonly<Record<string, OnnxAttribute>>): string;
+}
+
 export interface LayerType<S extends LayerSpec = LayerSpec> {
   readonly type: S['type'];
   /** the spec again, checked as its factory checks it (a hand-written or loaded object); throws */
@@ -126,6 +152,10 @@ export interface LayerType<S extends LayerSpec = LayerSpec> {
   create(rt: Runtime, spec: S, input: Shape, name: string, rng: Rng, seed: number): Layer;
   /** PyTorch's view of the layer; featuresFrom as in TorchMapping, of the input */
   torch(spec: S, input: Shape, featuresFrom: readonly number[] | null, where: string): TorchMapping;
+  /** writes the layer into an ONNX graph, for inference (predict's computation): `tensors` are the
+   *  layer's current values by local name ('kernel', 'running_mean', …) in our layouts; returns
+   *  the layer's output and its layout. Throws InvalidArgumentError naming `where` if it cannot. */
+  onnx(spec: S, input: Shape, tensors: ReadonlyMap<string, Float32Array>, g: OnnxGraph, where: string): OnnxValue;
 }
 
 export const size = (s: Shape): number => s.reduce((a, b) => a * b, 1);

@@ -6,7 +6,7 @@
 import type { Runtime } from '../runtime/runtime.js';
 import { Block } from '../runtime/memory.js';
 import { InvalidArgumentError } from '../util/errors.js';
-import { channels, torchBatchNorm } from './batch-norm.js';
+import { channels, onnxStandardize, torchBatchNorm } from './batch-norm.js';
 import { size, type Layer, type LayerCall, type LayerType, type Shape, type StateTensor } from './layer.js';
 
 /** added to the variance, so a constant feature (variance 0) maps to 0 rather than NaN */
@@ -89,6 +89,7 @@ export const NORMALIZATION: LayerType<NormalizationSpec> = {
   },
   // eval-mode batch norm with weight 1 and bias 0 computes exactly this
   torch: (_spec, input, from) => torchBatchNorm(input, from, NORMALIZATION_EPSILON, 0, null, { mean: 'mean', variance: 'variance' }),
+  onnx: (_spec, input, tensors, g, where) => onnxStandardize(g, channels(input, where), tensors, NORMALIZATION_EPSILON, null, { mean: 'mean', variance: 'variance' }),
 };
 
 class NormalizationLayer implements Layer {

@@ -61,6 +61,16 @@ function poolType(type: Pool2dSpec['type']): LayerType<Pool2dSpec> {
       tensors: [],
       featuresFrom: null,
     }),
+    onnx: (spec, input, _tensors, g, where) => {
+      geometry(spec, input, where);
+      const window = { kernel_shape: { ints: spec.poolSize }, strides: { ints: spec.stride } };
+      // windows never cross the border (no pads), so count_include_pad does not change the mean;
+      // 0 says so for any reader
+      const y = type === 'maxPool2d'
+        ? g.node('MaxPool', [g.inputAs('nchw')], 'max_pool', window)
+        : g.node('AveragePool', [g.inputAs('nchw')], 'avg_pool', { ...window, count_include_pad: { int: 0 } });
+      return { name: y, layout: 'nchw' };
+    },
   };
 }
 

@@ -57,6 +57,12 @@ export interface History {
 export interface SaveOptions {
   /** also save this optimizer's state (every velocity or moment): a checkpoint to resume training from */
   optimizer?: Optimizer;
-  /** 'momentum' (default) or 'torch' (PyTorch nn.Sequential state-dict names and layouts) */
-  format?: 'momentum' | 'torch';
+  /** 'momentum' (default), 'torch' (PyTorch nn.Sequential state-dict names and layouts) or 'onnx'
+   *  (an ONNX model, opset 17, of what predict computes: input 'input' [batch, ...inputShape], NHWC
+   *  for images as predict takes them; output 'output' [batch, ...outputShape]; metadata goes
+   *  into its metadata_props) */
+  format?: 'momentum' | 'torch' | 'onnx';
+  /** your own entries for the file's __metadata__ (strings; names must not be one of the library's
+   *  own keys), given back by load() as `metadata`: the CLI keeps a table's columns here */
+  metadata?: Record<string, string>;
 }
