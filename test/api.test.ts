@@ -550,6 +550,35 @@ describe('fit', () => {
     a.dispose(); b.dispose();
   });
 
+  it('dataInWasm: false (batches copied in from JS memory, for data too large to hold twice) trains to the same bits', async () => {
+    const { x, y } = blobs(70, 3);
+    const run = async (dataInWasm: boolean) => {
+      const m = classifier(5);
+      const h = await m.fit(x, y, { epochs: 3, batchSize: 16, dataInWasm, optimizer: new SGD({ learningRate: 0.1, momentum: 0.9 }) });
+      const w = m.getWeights().map((t) => t.values);
+      m.dispose();
+      return { w, loss: h.loss };
+    };
+    const a = await run(true), b = await run(false);
+    expect(b.loss).toEqual(a.loss);
+    a.w.forEach((w, i) => expect(sameBits(w, b.w[i]!)).toBe(true));
+    // float targets, several per row
+    const k = await kernelsUnderTest();
+    const targets = seeded(70 * 2, 9);
+    const fitRegression = async (dataInWasm: boolean) => {
+      const m = k.sequential({ inputSize: 6, layers: [dense(5, 'tanh'), dense(2, 'linear')], seed: 4 });
+      await m.fit(x, targets, { epochs: 2, batchSize: 8, dataInWasm, optimizer: new SGD({ learningRate: 0.05, momentum: 0.9 }) });
+      const w = m.getWeights().map((t) => t.values);
+      m.dispose();
+      return w;
+    };
+    const [r1, r2] = [await fitRegression(true), await fitRegression(false)];
+    r1.forEach((w, i) => expect(sameBits(w, r2[i]!)).toBe(true));
+    const m = classifier(5);
+    await expect(m.fit(x, y, { dataInWasm: 'no' as unknown as boolean })).rejects.toThrow(/options\.dataInWasm/);
+    m.dispose();
+  });
+
   it('seeded shuffling: the same seed gives identical weights, another seed or no shuffle differs', async () => {
     const { x, y } = blobs(64, 5);
     const train = async (opts: { seed?: number; shuffle?: boolean }) => {

@@ -1,5 +1,7 @@
 // fit(): epochs of seeded, shuffled mini-batches. The whole dataset is copied into wasm memory
 // once, and each batch is gathered there by index, so a step costs no JS copies or allocations.
+// A dataset too large to hold twice (a big CSV table) stays where it is instead, and each batch's
+// rows are copied in from it: the same batches in the same order, so the same weights.
 import type { Sequential } from './sequential.js';
 import type { Targets, FitOptions, History, EpochLogs } from './options.js';
 import { isOptimizer } from '../optim/optimizer.js';
@@ -11,6 +13,8 @@ import { Rng } from '../util/rng.js';
 
 // hand control back to the event loop this often, so timers, UI and abort signals run
 const YIELD_MS = 100;
+/** above this many bytes of x, fit leaves the data in JS memory and copies each batch in (options.dataInWasm) */
+export const DATA_IN_WASM_BYTES = 256 * 2 ** 20;
 
 export async function fit(model: Sequential, x: Float32Array, y: Targets, options: FitOptions): Promise<History> {
   model.alive();
@@ -26,6 +30,7 @@ export async function fit(model: Sequential, x: Float32Array, y: Targets, option
   const onDivergence = oneOf('options.onDivergence', options.onDivergence ?? 'throw', ['throw', 'stop'] as const);
   const seed = options.seed;
   if (seed !== undefined) seed32('options.seed', seed);
+  const inWasm = bool('options.dataInWasm', options.dataInWasm ?? x.byteLength <= DATA_IN_WASM_BYTES);
   let val: [Float32Array, Targets] | null = null;
   if (options.validationData !== undefined) {
     const v = options.validationData;
@@ -45,16 +50,20 @@ export async function fit(model: Sequential, x: Float32Array, y: Targets, option
   const batchesPerEpoch = Math.ceil(rows / batchSize);
   const rng = seed === undefined ? model.shuffler : new Rng(seed);
 
-  // the dataset and the row order live in wasm memory for the whole fit
+  // the dataset and the row order live in wasm memory for the whole fit (or only the order, in JS)
   const blocks: Block[] = [];
   try {
-    // filled right below: no need to zero them first (the dataset can be tens of MB)
-    const data = new Block(arena, x.length, false); blocks.push(data);
-    const labels = new Block(arena, rows * width, false); blocks.push(labels);
+    let data: Block | null = null, labels: Block | null = null;
+    if (inWasm) {
+      // filled right below: no need to zero them first (the dataset can be tens of MB)
+      data = new Block(arena, x.length, false); blocks.push(data);
+      labels = new Block(arena, rows * width, false); blocks.push(labels);
+      data.f32.set(x);
+      if (indices) labels.i32.set(y); else labels.f32.set(y);
+    }
     const order = new Block(arena, rows); blocks.push(order);
-    data.f32.set(x);
-    if (indices) labels.i32.set(y); else labels.f32.set(y);
     model.workspace(Math.min(batchSize, rows));
+    const features = model.inputSize;
 
     let lastYield = performance.now();
     for (let epoch = 1; epoch <= epochs; epoch++) {
@@ -71,8 +80,17 @@ export async function fit(model: Sequential, x: Float32Array, y: Targets, option
         const start = b * batchSize;
         const n = Math.min(batchSize, rows - start);
         const ws = model.workspace(n);
-        k.gather_rows(data.ptr, order.ptr + start * 4, n, model.inputSize, ws.x.ptr);
-        k.gather_rows(labels.ptr, order.ptr + start * 4, n, width, indices ? ws.labels.ptr : ws.targets.ptr);
+        if (data && labels) {
+          k.gather_rows(data.ptr, order.ptr + start * 4, n, features, ws.x.ptr);
+          k.gather_rows(labels.ptr, order.ptr + start * 4, n, width, indices ? ws.labels.ptr : ws.targets.ptr);
+        } else {
+          const perm = order.i32, xs = ws.x.f32, ys = indices ? ws.labels.i32 : ws.targets.f32;
+          for (let i = 0; i < n; i++) {
+            const r = perm[start + i]!;
+            for (let j = 0, o = i * features, from = r * features; j < features; j++) xs[o + j] = x[from + j]!;
+            for (let j = 0; j < width; j++) ys[i * width + j] = y[r * width + j]!;
+          }
+        }
         if (indices && model.loss === 'mse') model.oneHot(n);
         let loss: number;
         try {

@@ -35,6 +35,10 @@ export interface FitOptions {
    *  (seeded from the model's seed), so fit(N) equals fit(N/2) twice, and a checkpoint resumes it */
   seed?: number;
   validationData?: [Float32Array, Targets];
+  /** copy x and y into wasm memory once and gather each batch there (default: when x is at most
+   *  256 MiB); false leaves them in JS memory and copies each batch's rows in, for data sets too
+   *  large to hold twice. The batches, and so the weights, are the same either way. */
+  dataInWasm?: boolean;
   /** 'throw' (default): a NaN/Infinity loss throws TrainingDivergedError; 'stop': training ends, history.diverged says where */
   onDivergence?: 'throw' | 'stop';
   onEpochEnd?: (epoch: number, logs: EpochLogs) => void | Promise<void>;
