@@ -1,7 +1,9 @@
 // The demo page: reads the controls, starts and stops runs in the training worker, and draws
-// what it reports (loss curves, test accuracy, speed, the digit grid). No training happens here.
+// what it reports (loss curves, test accuracy, speed, the digit grid); the drawing pad's panel
+// asks the same worker to read the digit drawn. No training happens here.
 import { LineChart, type Point } from './chart.js';
-import type { FromWorker, RunConfig, RunInfo, ToWorker } from './protocol.js';
+import { PadPanel } from './pad-panel.js';
+import { MODELS, type FromWorker, type ModelKind, type RunConfig, type RunInfo, type ToWorker } from './protocol.js';
 
 type State = 'loading' | 'ready' | 'running' | 'stopping' | 'done' | 'stopped' | 'error';
 
@@ -28,7 +30,6 @@ const resetButton = $<HTMLButtonElement>('reset-button');
 const statusLine = $('status');
 const errorBox = $('error');
 const hint = $('hint');
-const defaultHint = hint.textContent ?? '';
 const legend = $('legend');
 const stat = { accuracy: $('stat-accuracy'), epoch: $('stat-epoch'), speed: $('stat-speed'), build: $('stat-build') };
 const digitList = $('digits');
@@ -42,6 +43,8 @@ let gridRun = 0;
 let gridLabels: Uint8Array = new Uint8Array(0);
 let discardUntilDone = false;
 let lastSpeedDraw = 0;
+/** digits the worker loaded (fewer than the full set under ?train=N&test=M) */
+let rows = { train: 60_000, test: 10_000 };
 
 const lossChart = new LineChart($<HTMLCanvasElement>('loss-chart'), {
   xLabel: 'epoch', xMax: () => config?.epochs ?? 5, yMin: 0, yMax: 0.5, yCap: 5, labelWidth: 34,
@@ -56,10 +59,43 @@ function decimals(step: number): number {
   return Math.max(0, -Math.floor(Math.log10(step) + 1e-9));
 }
 
-const worker = new Worker(new URL('./worker.js', import.meta.url), { type: 'module' });
+// the worker reads the page's query (?train=N&test=M) from its own address
+const workerUrl = new URL('./worker.js', import.meta.url);
+workerUrl.search = location.search;
+const worker = new Worker(workerUrl, { type: 'module' });
 worker.addEventListener('message', (e: MessageEvent<FromWorker>) => onMessage(e.data));
 worker.addEventListener('error', (e) => showError(`The training worker failed: ${e.message || 'it could not be loaded'}`));
-const send = (m: ToWorker) => worker.postMessage(m);
+const send = (m: ToWorker, transfer: Transferable[] = []) => worker.postMessage(m, transfer);
+
+const pad = new PadPanel({
+  pad: $<HTMLCanvasElement>('pad'), clear: $<HTMLButtonElement>('pad-clear'), preview: $<HTMLCanvasElement>('pad-input'),
+  bars: $<HTMLOListElement>('pad-bars'), digit: $('pad-digit'), caption: $('pad-caption'),
+}, (m) => send(m, m.type === 'predict' ? [m.input.buffer] : []));
+
+const field = (name: string) => form.elements.namedItem(name) as HTMLSelectElement;
+// read from the radios, not FormData, which leaves out disabled fields (all of them while training)
+const selectedModel = (): ModelKind => (form.querySelector<HTMLInputElement>('input[name="model"]:checked')?.value === 'mlp' ? 'mlp' : 'cnn');
+
+/** the hint under the controls: the chosen model's layers and the data */
+function runHint(): string {
+  const n = (v: number) => v.toLocaleString('en-US');
+  return `${MODELS[selectedModel()].layers}; cross-entropy; ${n(rows.train)} training and ${n(rows.test)} test digits.`;
+}
+
+/** the hidden size is the MLP's alone */
+function applyModelFields(): void {
+  const busy = state === 'running' || state === 'stopping';
+  field('hidden').disabled = busy || selectedModel() === 'cnn';
+}
+
+// choosing a model also picks its learning-rate decay, as the CLI's defaults do
+for (const radio of form.querySelectorAll<HTMLInputElement>('input[name="model"]')) {
+  radio.addEventListener('change', () => {
+    field('decay').value = String(MODELS[selectedModel()].decay);
+    applyModelFields();
+    setHint(runHint());
+  });
+}
 
 function setState(s: State, text?: string): void {
   state = s;
@@ -69,6 +105,7 @@ function setState(s: State, text?: string): void {
   startButton.disabled = busy || s === 'loading' || s === 'error';
   stopButton.disabled = s !== 'running';
   for (const el of form.querySelectorAll<HTMLInputElement | HTMLSelectElement>('input, select')) el.disabled = busy;
+  applyModelFields();
 }
 
 function showError(message: string): void {
@@ -81,8 +118,8 @@ function readConfig(): RunConfig | string {
   const f = new FormData(form);
   const num = (k: string) => Number(f.get(k));
   const c: RunConfig = {
-    mode: f.get('mode') === 'compare' ? 'compare' : 'single',
-    learningRate: num('learningRate'), momentum: num('momentum'), nesterov: f.get('nesterov') === 'on',
+    mode: f.get('mode') === 'compare' ? 'compare' : 'single', model: selectedModel(),
+    learningRate: num('learningRate'), decay: num('decay'), momentum: num('momentum'), nesterov: f.get('nesterov') === 'on',
     batchSize: num('batchSize'), hidden: num('hidden'), epochs: num('epochs'), seed: num('seed'),
   };
   if (!(c.learningRate > 0 && c.learningRate <= 2)) return 'The learning rate must be above 0 and at most 2.';
@@ -104,7 +141,7 @@ form.addEventListener('submit', (e) => {
   if (state === 'running' || state === 'stopping' || !form.reportValidity()) return;
   const c = readConfig();
   if (typeof c === 'string') return setHint(c, true);
-  setHint(defaultHint);
+  setHint(runHint());
   config = c;
   runs = [];
   redraw();
@@ -127,7 +164,8 @@ resetButton.addEventListener('click', () => {
     discardUntilDone = true;
   }
   form.reset();
-  setHint(defaultHint);
+  applyModelFields();
+  setHint(runHint());
   config = null;
   runs = [];
   redraw();
@@ -145,8 +183,17 @@ function readyText(): string {
 
 function onMessage(m: FromWorker): void {
   if (m.type === 'error') return showError(`${m.name}: ${m.message}`);
+  // the pad's answers belong to no run: they pass the discarding below
+  if (m.type === 'prediction') return pad.onPrediction(m);
+  if (m.type === 'loading') {
+    const mb = (b: number) => (b / 1e6).toFixed(1);
+    statusLine.textContent = `Loading the digits… ${mb(m.loaded)}${m.total ? ` of ${mb(m.total)}` : ''} MB`;
+    return;
+  }
   if (m.type === 'ready') {
     build = m.build;
+    rows = { train: m.trainRows, test: m.testRows };
+    setHint(runHint());
     stat.build.textContent = m.build === 'relaxed' ? 'relaxed SIMD' : 'plain SIMD';
     stat.build.title = m.build === 'relaxed'
       ? 'This browser runs the relaxed-SIMD build (fused multiply-add)'
@@ -169,10 +216,12 @@ function onMessage(m: FromWorker): void {
       setState('running', 'Training…');
       stat.epoch.textContent = `0 / ${config!.epochs}`;
       redraw();
+      pad.refresh();
       break;
     case 'loss': {
       runs[m.run]?.loss.push({ x: m.x, y: m.loss });
       lossChart.invalidate();
+      if (m.run === gridRun) pad.refresh(); // the weights moved on
       const now = performance.now();
       if (m.samplesPerSec !== null && now - lastSpeedDraw > 250) {
         lastSpeedDraw = now;
@@ -213,6 +262,7 @@ function onMessage(m: FromWorker): void {
       const acc = best === undefined ? '' : ` · test accuracy ${(best * 100).toFixed(1)}%`;
       if (m.stopped) setState('stopped', `Stopped after ${secs} s${acc}`);
       else setState('done', `Done in ${secs} s${acc}`);
+      pad.refresh();
       break;
     }
   }
@@ -289,6 +339,8 @@ Object.defineProperty(window, 'mwDemo', {
   value: Object.freeze({
     get state() { return state; },
     get build() { return build; },
+    get rows() { return rows; },
+    get pad() { return pad.view; },
     get runs() { return runs.map((r) => ({ label: r.info.label, kind: r.info.kind, firstLoss: r.firstLoss ?? null, loss: r.loss.length, accuracy: r.accuracy.map((p) => p.y), diverged: r.diverged ?? null })); },
   }),
 });
