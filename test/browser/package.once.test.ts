@@ -25,6 +25,8 @@ interface ScenarioResult {
     weights: { name: string; bits: number[] }[];
     predictions: number[];
   };
+  /** save({ format: 'onnx' }) of the linear model: its size, or the error */
+  onnx: { bytes: number } | { error: string; message: string };
   /** a small CNN with every layer type, Adam steps */
   conv: {
     losses: number[];
@@ -139,7 +141,7 @@ describeInBrowser('the package in Chromium', () => {
     return r;
   }
 
-  function checkRun(result: Both): void {
+  function checkRun(result: Both, onnx: 'exported' | 'unsupported' = 'exported'): void {
     const auto = ok(result.auto), plain = ok(result.plain);
     // Chromium validates relaxed SIMD, so 'auto' picks the relaxed build there
     expect(auto.features).toEqual({ simd: true, relaxedSimd: true });
@@ -157,6 +159,15 @@ describeInBrowser('the package in Chromium', () => {
     expect(plain.conv.weights.map((w) => w.name)).toContain('batchNorm_1/gamma');
     expect(plain.linear).toEqual(node.plain.linear);
     expect(auto.linear).toEqual(node.relaxed.linear);
+    for (const r of [auto, plain]) {
+      if (onnx === 'exported') {
+        expect(r.onnx).toEqual(node.plain.onnx);
+        expect((r.onnx as { bytes: number }).bytes).toBeGreaterThan(50);
+      } else {
+        expect(r.onnx).toMatchObject({ error: 'UnsupportedError' });
+        expect((r.onnx as { message: string }).message).toMatch(/ONNX export needs the package onnx-proto, which could not be loaded here .*bundler/);
+      }
+    }
   }
 
   it('Node reference: the plain and relaxed builds differ (FMA), so comparing each with its own build means something', () => {
@@ -166,9 +177,9 @@ describeInBrowser('the package in Chromium', () => {
     expect(node.plain.small.predictions).not.toEqual(node.relaxed.small.predictions);
   });
 
-  it('no bundler: dist/ as native ES modules with an import map; linear regression and bitwise weights as in Node', async () => {
+  it('no bundler: dist/ as native ES modules with an import map; linear regression and bitwise weights as in Node; ONNX export says why it is not there', async () => {
     const { page, w, result } = await open(`${repo.url}test/browser/pages/nobundle.html`);
-    checkRun(result);
+    checkRun(result, 'unsupported');
     expect(w.wasm).toEqual(['/build/relaxed.wasm', '/build/release.wasm']);
     expect(w.problems).toEqual([]);
     await page.context().close();

@@ -34,6 +34,14 @@ export async function runScenario(mw, loadOptions) {
     if (step === 0) firstLoss = loss;
   }
   const weight = lin.getWeights()[0].values[0];
+  // ONNX export needs onnx-proto, which the library loads with import(): in bundles and in Node it
+  // is there; a page that loads the library through an import map alone does not have it
+  let onnx;
+  try {
+    onnx = { bytes: lin.save({ format: 'onnx' }).length };
+  } catch (e) {
+    onnx = { error: e?.name, message: e?.message };
+  }
   lin.dispose();
 
   // a small model, sizes off the SIMD width and the GEMM tiles: a few Nesterov steps by hand,
@@ -82,7 +90,7 @@ export async function runScenario(mw, loadOptions) {
   };
   cnn.dispose();
 
-  return { features: { ...k.features }, linear: { weight, firstLoss }, small, conv };
+  return { features: { ...k.features }, linear: { weight, firstLoss }, small, conv, onnx };
 }
 
 /** runs the scenario on the default build ('auto') and on plain SIMD; errors become data */
