@@ -74,7 +74,7 @@ export interface NumpyResult {
   openblasCore: string | null;
   coreSource: string | null;
   blasThreads: number | null;
-  threads: 1;
+  threads: number;
   w1SamplesPerSec: number;
   w2SamplesPerSec: number;
   gemm: { m: number; k: number; n: number; product: Product; gflops: number }[];

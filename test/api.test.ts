@@ -30,7 +30,7 @@ const classifier = (seed = 1) => k.sequential({ inputSize: 6, layers: [dense(9, 
 
 describe('loadKernels', () => {
   it('reports the build it loaded: simd true, relaxedSimd per the build', () => {
-    expect(k.features).toEqual({ simd: true, relaxedSimd: SIMD === 'relaxed' });
+    expect(k.features).toEqual({ simd: true, relaxedSimd: SIMD === 'relaxed', threads: 1, threadsReason: null });
     expect(Object.isFrozen(k.features)).toBe(true);
   });
 
@@ -39,7 +39,9 @@ describe('loadKernels', () => {
     expect(plain.features.relaxedSimd).toBe(false);
     const bytes = await readFile(new URL('../build/release.wasm', import.meta.url));
     const fromBytes = await loadKernels({ wasm: new Uint8Array(bytes) });
-    expect(fromBytes.features).toEqual({ simd: true, relaxedSimd: false });
+    // one module given: threads would need its shared-memory build too (options.sharedWasm)
+    expect(fromBytes.features).toMatchObject({ simd: true, relaxedSimd: false, threads: 1 });
+    expect(fromBytes.features.threadsReason).toMatch(/options\.sharedWasm/);
     const fromModule = await loadKernels({ wasm: await WebAssembly.compile(bytes) });
     expect(fromModule.features.relaxedSimd).toBe(false);
     // each instance has its own memory: a parameter in one is not in the other

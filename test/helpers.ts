@@ -8,8 +8,9 @@ import { loadBenchKernels, type BenchKernels } from '../bench/bench-kernels.js';
 export const SIMD = (process.env.MW_SIMD ?? 'plain') as 'plain' | 'relaxed';
 
 /** the kernels of the build this project tests; throws if the other build was loaded */
+/** the build under test on one thread (test/threads.test.ts checks that more threads give the same bits) */
 export async function kernelsUnderTest(): Promise<Kernels> {
-  const k = await loadKernels({ simd: SIMD });
+  const k = await loadKernels({ simd: SIMD, threads: 1 });
   if (k.features.relaxedSimd !== (SIMD === 'relaxed')) throw new Error(`expected the ${SIMD} build`);
   return k;
 }

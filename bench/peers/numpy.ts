@@ -9,7 +9,8 @@ import type { NumpyResult, Skipped } from '../results.js';
 
 const SCRIPT = fileURLToPath(new URL('./numpy_mlp.py', import.meta.url));
 
-export function runNumpy(x: Float32Array, y: Uint8Array, quick: boolean): NumpyResult | Skipped {
+/** `threads`: OpenBLAS's thread count (1, like every number of the main bench; the threads bench also asks for all cores) */
+export function runNumpy(x: Float32Array, y: Uint8Array, quick: boolean, threads = 1): NumpyResult | Skipped {
   const rows = y.length;
   const dir = mkdtempSync(join(tmpdir(), 'momentum-wasm-bench-'));
   try {
@@ -18,9 +19,10 @@ export function runNumpy(x: Float32Array, y: Uint8Array, quick: boolean): NumpyR
     bytes.set(new Uint8Array(x.buffer, x.byteOffset, rows * 784 * 4));
     bytes.set(y, rows * 784 * 4);
     writeFileSync(file, bytes);
-    // Single thread, like every number in this bench. OPENBLAS_CORETYPE / OPENBLAS_L2_SIZE are unset so
-    // OpenBLAS picks its kernels for this CPU itself (a pinned core type could understate it).
-    const env: NodeJS.ProcessEnv = { ...process.env, OPENBLAS_NUM_THREADS: '1', OMP_NUM_THREADS: '1', MKL_NUM_THREADS: '1' };
+    // OPENBLAS_CORETYPE / OPENBLAS_L2_SIZE are unset so OpenBLAS picks its kernels for this CPU
+    // itself (a pinned core type could understate it).
+    const n = String(threads);
+    const env: NodeJS.ProcessEnv = { ...process.env, OPENBLAS_NUM_THREADS: n, OMP_NUM_THREADS: n, MKL_NUM_THREADS: n };
     delete env.OPENBLAS_CORETYPE;
     delete env.OPENBLAS_L2_SIZE;
     const r = spawnSync('python3', [SCRIPT, file, String(rows), ...(quick ? ['--quick'] : [])], {
@@ -38,7 +40,7 @@ export function runNumpy(x: Float32Array, y: Uint8Array, quick: boolean): NumpyR
     } catch {
       return { skipped: `numpy_mlp.py printed no JSON: ${lastLine.slice(0, 200)}` };
     }
-    if (!('skipped' in out)) out.threads = 1;
+    if (!('skipped' in out)) out.threads = threads;
     return out;
   } finally {
     rmSync(dir, { recursive: true, force: true });

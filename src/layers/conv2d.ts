@@ -218,7 +218,7 @@ class Conv2dLayer implements Layer {
   }
 
   forward(rt: Runtime, c: LayerCall): void {
-    const k = rt.exports, g = this.g, F = g.F, K = g.K, act = this.spec.activation, scratch = rt.scratch.ptr;
+    const k = rt.exports, g = this.g, F = g.F, K = g.K, act = this.spec.activation;
     const P = c.rows * g.OH * g.OW;
     const bias = this.bias ? this.bias.valuePtr : 0, relu = act === 'relu' ? 1 : 0;
     if (this.oneChannel) {
@@ -232,17 +232,17 @@ class Conv2dLayer implements Layer {
       if (this.transposed) {
         // Yᵀ (F x np) = Kᵀ·colᵀ: K is stored K x F, col np x K
         const yt = this.spare(c);
-        k.gemm(1, 1, F, np, K, this.kernel.valuePtr, F, col, K, yt, np, MODE_ZERO, 0, scratch, 0);
+        rt.gemm(1, 1, F, np, K, this.kernel.valuePtr, F, col, K, yt, np, MODE_ZERO, 0, 0);
         k.transpose_bias_relu(yt, F, np, np, bias, relu, y, F);
       } else {
-        k.gemm(0, 0, np, F, K, col, K, this.kernel.valuePtr, F, y, F, this.bias ? MODE_BIAS : MODE_ZERO, bias, scratch, relu);
+        rt.gemm(0, 0, np, F, K, col, K, this.kernel.valuePtr, F, y, F, this.bias ? MODE_BIAS : MODE_ZERO, bias, relu);
       }
     }
     if (!c.logits) activate(k, act, c.y, P, F);
   }
 
   backward(rt: Runtime, c: LayerCall): void {
-    const k = rt.exports, g = this.g, F = g.F, K = g.K, scratch = rt.scratch.ptr;
+    const k = rt.exports, g = this.g, F = g.F, K = g.K;
     const P = c.rows * g.OH * g.OW;
     if (!c.logits) activateBackward(k, this.spec.activation, c.y, c.dy, P, F);
     if (this.bias) k.column_sums(c.dy, P, F, this.bias.gradPtr);
@@ -253,7 +253,7 @@ class Conv2dLayer implements Layer {
       if (c.dx) {
         for (let p0 = 0; p0 < P; p0 += this.block) {
           const np = Math.min(this.block, P - p0);
-          k.gemm(0, 1, np, K, F, c.dy + p0 * F * 4, F, this.kernel.valuePtr, F, c.scratch, K, MODE_ZERO, 0, scratch, 0);
+          rt.gemm(0, 1, np, K, F, c.dy + p0 * F * 4, F, this.kernel.valuePtr, F, c.scratch, K, MODE_ZERO, 0, 0);
           k.col2im_add(c.scratch, g.H, g.W, g.C, g.KH, g.KW, g.SH, g.SW, g.PT, g.PL, g.OH, g.OW, p0, np, c.dx);
         }
       }
@@ -266,12 +266,12 @@ class Conv2dLayer implements Layer {
       const np = Math.min(this.block, P - p0);
       const dy = c.dy + p0 * F * 4;
       const col = this.columns(rt, c, p0, np);
-      k.gemm(1, 0, F, K, np, dy, F, col, K, dkt, K, p0 === 0 ? MODE_ZERO : MODE_ACC, 0, scratch, 0);
+      rt.gemm(1, 0, F, K, np, dy, F, col, K, dkt, K, p0 === 0 ? MODE_ZERO : MODE_ACC, 0, 0);
       if (!c.dx) continue;
       if (this.direct) {
-        k.gemm(0, 1, np, K, F, dy, F, this.kernel.valuePtr, F, c.dx + p0 * K * 4, K, MODE_ZERO, 0, scratch, 0);
+        rt.gemm(0, 1, np, K, F, dy, F, this.kernel.valuePtr, F, c.dx + p0 * K * 4, K, MODE_ZERO, 0, 0);
       } else {
-        k.gemm(0, 1, np, K, F, dy, F, this.kernel.valuePtr, F, c.scratch, K, MODE_ZERO, 0, scratch, 0);
+        rt.gemm(0, 1, np, K, F, dy, F, this.kernel.valuePtr, F, c.scratch, K, MODE_ZERO, 0, 0);
         k.col2im_add(c.scratch, g.H, g.W, g.C, g.KH, g.KW, g.SH, g.SW, g.PT, g.PL, g.OH, g.OW, p0, np, c.dx);
       }
     }

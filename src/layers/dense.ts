@@ -106,17 +106,17 @@ class DenseLayer implements Layer {
   forward(rt: Runtime, c: LayerCall): void {
     const k = rt.exports, units = this.spec.units, act = this.spec.activation;
     // bias and relu run in the GEMM's epilogue; the other activations are one pass after it
-    k.gemm(0, 0, c.rows, units, this.inSize, c.x, this.inSize, this.kernel.valuePtr, units, c.y, units,
-      this.bias ? MODE_BIAS : MODE_ZERO, this.bias ? this.bias.valuePtr : 0, rt.scratch.ptr, act === 'relu' ? 1 : 0);
+    rt.gemm(0, 0, c.rows, units, this.inSize, c.x, this.inSize, this.kernel.valuePtr, units, c.y, units,
+      this.bias ? MODE_BIAS : MODE_ZERO, this.bias ? this.bias.valuePtr : 0, act === 'relu' ? 1 : 0);
     if (!c.logits) activate(k, act, c.y, c.rows, units);
   }
 
   backward(rt: Runtime, c: LayerCall): void {
-    const k = rt.exports, units = this.spec.units, inSize = this.inSize, scratch = rt.scratch.ptr;
+    const k = rt.exports, units = this.spec.units, inSize = this.inSize;
     if (!c.logits) activateBackward(k, this.spec.activation, c.y, c.dy, c.rows, units);
-    k.gemm(1, 0, inSize, units, c.rows, c.x, inSize, c.dy, units, this.kernel.gradPtr, units, MODE_ZERO, 0, scratch);
+    rt.gemm(1, 0, inSize, units, c.rows, c.x, inSize, c.dy, units, this.kernel.gradPtr, units, MODE_ZERO, 0, 0);
     if (this.bias) k.column_sums(c.dy, c.rows, units, this.bias.gradPtr);
-    if (c.dx) k.gemm(0, 1, c.rows, inSize, units, c.dy, units, this.kernel.valuePtr, units, c.dx, inSize, MODE_ZERO, 0, scratch);
+    if (c.dx) rt.gemm(0, 1, c.rows, inSize, units, c.dy, units, this.kernel.valuePtr, units, c.dx, inSize, MODE_ZERO, 0, 0);
   }
 
   dispose(): void {

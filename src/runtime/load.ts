@@ -6,6 +6,7 @@ import { ABI_VERSION, type KernelExports } from './abi.js';
 import { InvalidArgumentError, UnsupportedError } from '../util/errors.js';
 import { VERSION } from '../util/version.js';
 import { packagedWasmUrl } from '../packaged-wasm.js';
+import { planThreads, type ThreadsOption } from './threads.js';
 
 export type SimdChoice = 'auto' | 'plain' | 'relaxed';
 export type WasmSource = URL | string | BufferSource | WebAssembly.Module;
@@ -13,14 +14,32 @@ export type WasmSource = URL | string | BufferSource | WebAssembly.Module;
 export interface LoadOptions {
   /** the module to run instead of the packaged one: a URL, its bytes, or a compiled module */
   wasm?: WasmSource;
+  /** with `wasm`, for threads: the shared-memory build of the same module (build/*-shared.wasm) */
+  sharedWasm?: WasmSource;
   /** which packaged build to load; 'auto' (default) takes relaxed SIMD where it validates */
   simd?: SimdChoice;
+  /** how many threads run the kernels: 'auto' (default) is every core in Node, navigator.hardwareConcurrency
+   *  in a cross-origin isolated worker, 1 elsewhere; features.threads says how many run, threadsReason why fewer */
+  threads?: ThreadsOption;
 }
 
 export interface Features {
   simd: true;
   relaxedSimd: boolean;
+  /** threads that run the kernels (this one and its workers) */
+  threads: number;
+  /** why threads is fewer than asked; null when it is not */
+  threadsReason: string | null;
 }
+
+/** the shared-memory module and its memory, for the worker pool (threads > 1) */
+export interface SharedInstance {
+  module: WebAssembly.Module;
+  memory: WebAssembly.Memory;
+}
+
+/** pages (64 KiB) the shared memory may grow to: 4 GiB in Node, 1 GiB in browsers (phones refuse more) */
+const SHARED_MAXIMUM_PAGES = typeof process !== 'undefined' && !!process.versions?.node ? 65536 : 16384;
 
 // (func (drop (v128.const 0))): validates only where fixed-width SIMD is supported
 const SIMD_PROBE = new Uint8Array([
@@ -59,8 +78,15 @@ async function fetchBytes(url: URL): Promise<BufferSource | Response> {
   return res.arrayBuffer();
 }
 
+async function wasmSource(w: WasmSource, name: string): Promise<WebAssembly.Module | BufferSource | Response> {
+  if (w instanceof WebAssembly.Module || ArrayBuffer.isView(w) || w instanceof ArrayBuffer) return w;
+  if (w instanceof URL) return fetchBytes(w);
+  if (typeof w === 'string') return fetchBytes(new URL(w, typeof location !== 'undefined' ? location.href : import.meta.url));
+  throw new InvalidArgumentError(name, 'a URL, a string URL, bytes (ArrayBuffer or a typed array) or a WebAssembly.Module', w);
+}
+
 /** Instantiates the module the options ask for and checks it is ours, of this ABI version. */
-export async function instantiateKernels(options: LoadOptions = {}): Promise<{ exports: KernelExports; features: Features }> {
+export async function instantiateKernels(options: LoadOptions = {}): Promise<{ exports: KernelExports; features: Features; shared: SharedInstance | null }> {
   if (options === null || typeof options !== 'object') throw new InvalidArgumentError('options', 'an object', options);
   const simd = options.simd ?? 'auto';
   if (!['auto', 'plain', 'relaxed'].includes(simd)) throw new InvalidArgumentError('options.simd', "'auto', 'plain' or 'relaxed'", simd);
@@ -77,18 +103,28 @@ export async function instantiateKernels(options: LoadOptions = {}): Promise<{ e
         '(Node.js 20 needs --experimental-wasm-relaxed-simd; Safari has none). Use \'auto\' or \'plain\'.',
     );
   }
-  let source: WebAssembly.Module | BufferSource | Response;
-  const w = options.wasm;
-  if (w === undefined) source = await fetchBytes(packagedWasmUrl(simd === 'relaxed' || (simd === 'auto' && relaxedOk)));
-  else if (w instanceof WebAssembly.Module || ArrayBuffer.isView(w) || w instanceof ArrayBuffer) source = w;
-  else if (w instanceof URL) source = await fetchBytes(w);
-  else if (typeof w === 'string') source = await fetchBytes(new URL(w, typeof location !== 'undefined' ? location.href : import.meta.url));
-  else throw new InvalidArgumentError('options.wasm', 'a URL, a string URL, bytes (ArrayBuffer or a typed array) or a WebAssembly.Module', w);
+  const plan = await planThreads(options.threads);
+  let threads = plan.threads, threadsReason = plan.reason;
+  if (threads > 1 && options.wasm !== undefined && options.sharedWasm === undefined) {
+    threads = 1;
+    threadsReason = 'options.wasm names one module; threads need its shared-memory build too (options.sharedWasm)';
+  }
+  const relaxed = simd === 'relaxed' || (simd === 'auto' && relaxedOk);
+  const given = threads > 1 ? options.sharedWasm : options.wasm;
+  const source = given === undefined ? await fetchBytes(packagedWasmUrl(relaxed, threads > 1)) : await wasmSource(given, threads > 1 ? 'options.sharedWasm' : 'options.wasm');
 
   let exports: KernelExports & { RELAXED_SIMD: WebAssembly.Global };
+  let shared: SharedInstance | null = null;
   try {
-    const result = await instantiate<Record<string, unknown>>(source, {});
-    exports = result.exports as unknown as KernelExports & { RELAXED_SIMD: WebAssembly.Global };
+    if (threads > 1) {
+      const memory = new WebAssembly.Memory({ initial: 1, maximum: SHARED_MAXIMUM_PAGES, shared: true });
+      const result = await instantiate<Record<string, unknown>>(source, { env: { memory } });
+      exports = result.exports as unknown as KernelExports & { RELAXED_SIMD: WebAssembly.Global };
+      shared = { module: result.module, memory };
+    } else {
+      const result = await instantiate<Record<string, unknown>>(source, {});
+      exports = result.exports as unknown as KernelExports & { RELAXED_SIMD: WebAssembly.Global };
+    }
   } catch (e) {
     throw new UnsupportedError(`the kernels module could not be instantiated: ${(e as Error).message}`);
   }
@@ -103,6 +139,6 @@ export async function instantiateKernels(options: LoadOptions = {}): Promise<{ e
         'the .wasm passed as options.wasm was built from another version of momentum-wasm. Use the .wasm files of this package.',
     );
   }
-  return { exports, features: { simd: true, relaxedSimd: Boolean(exports.RELAXED_SIMD.value) } };
+  return { exports, features: { simd: true, relaxedSimd: Boolean(exports.RELAXED_SIMD.value), threads, threadsReason }, shared };
 }
 

@@ -1,0 +1,45 @@
+// How one GEMM is shared among threads so that the result does not depend on how many: each
+// thread computes whole output elements, a block of rows or of columns of C, by the same kernel
+// with the same k order as one thread would, so every output value is bitwise what one thread
+// computes. Rows are split when the other operand (B, which every thread then packs for itself)
+// is the smaller; columns otherwise (then every thread packs A). Blocks are whole microkernel tiles
+// (MR rows, NR columns). Small products stay on one thread: a part must be worth a wake-up.
+
+/** a thread's share of C: rows [m0, m1) and columns [n0, n1) */
+export interface GemmPart { m0: number; m1: number; n0: number; n1: number }
+
+/** below this many multiply-adds per thread a split costs more than it saves (measured: see the README) */
+export const GEMM_MIN_MACS_PER_THREAD = 1 << 19;
+
+/** up to `threads` parts of an M x N x K product; one part (the whole) when splitting does not pay */
+export function splitGemm(threads: number, M: number, N: number, K: number, MR: number, NR: number): GemmPart[] {
+  const whole = [{ m0: 0, m1: M, n0: 0, n1: N }];
+  const macs = M * N * Math.max(K, 1);
+  const t = Math.min(threads, Math.floor(macs / GEMM_MIN_MACS_PER_THREAD));
+  if (t < 2 || K <= 0) return whole;
+  const byRows = K * N <= M * K;
+  const [extent, tile] = byRows ? [M, MR] : [N, NR];
+  const tiles = Math.ceil(extent / tile);
+  const parts = Math.min(t, tiles);
+  if (parts < 2) return whole;
+  const out: GemmPart[] = [];
+  for (let p = 0; p < parts; p++) {
+    // tiles shared as evenly as possible; the ragged last tile goes with the last part
+    const lo = Math.min(extent, Math.floor((p * tiles) / parts) * tile);
+    const hi = p === parts - 1 ? extent : Math.min(extent, Math.floor(((p + 1) * tiles) / parts) * tile);
+    if (hi > lo) out.push(byRows ? { m0: lo, m1: hi, n0: 0, n1: N } : { m0: 0, m1: M, n0: lo, n1: hi });
+  }
+  return out;
+}
+
+/** the arguments of kernel gemm() for one part, given those of the whole product (scratch and relu after) */
+export function gemmPartArgs(
+  part: GemmPart, transA: number, transB: number, K: number,
+  a: number, lda: number, b: number, ldb: number, c: number, ldc: number, mode: number, bias: number,
+): [number, number, number, number, number, number, number, number, number, number, number, number, number] {
+  const { m0, m1, n0, n1 } = part;
+  const aPart = transA ? a + m0 * 4 : a + m0 * lda * 4;
+  const bPart = transB ? b + n0 * ldb * 4 : b + n0 * 4;
+  const cPart = c + (m0 * ldc + n0) * 4;
+  return [transA, transB, m1 - m0, n1 - n0, K, aPart, lda, bPart, ldb, cPart, ldc, mode, bias === 0 ? 0 : bias + n0 * 4];
+}

@@ -1,0 +1,158 @@
+// The worker pool: threads - 1 workers that instantiate the shared-memory module on the same
+// memory as the main thread, and take jobs through a control block of shared Int32s. The caller
+// (this thread) writes each worker's job, bumps that worker's generation and wakes it, does its
+// own part, then waits for every worker it gave work to: run() returns only when all parts are
+// done, so the API above stays synchronous. Workers spin briefly before they sleep, because jobs
+// come in quick runs (the GEMMs of one training step) and a wake-up from Atomics.wait costs more
+// than a short spin.
+//
+// Control block, per worker w at w * SLOT: GEN (the job's generation, bumped by the caller),
+// DONE (the last generation it finished), STOP (1: end; 2: it failed, see `failure`).
+// Job arguments: ARGS float64s per worker (job kind, then the kernel's arguments).
+import { POOL_WORKER_SOURCE } from './pool-worker-source.js';
+
+const GEN = 0, DONE = 1, STOP = 2, SLOT = 4;
+export const JOB_ARGS = 16;
+export const JOB_GEMM = 1;
+/** how long a wait for a worker may last before the pool calls it lost */
+const LOST_MS = 60_000;
+const SPIN = 4000;
+
+interface WorkerHandle {
+  terminate(): unknown;
+  /** Node only: let the process exit while this worker idles */
+  unref?(): void;
+}
+
+const isNode = typeof process !== 'undefined' && !!process.versions?.node;
+
+export class ThreadPool {
+  private readonly ctrl: Int32Array;
+  private readonly args: Float64Array;
+  private readonly gens: number[];
+  /** why the pool cannot run jobs any more (a worker failed or ended); null while it can */
+  private broken: string | null = null;
+  private ended = false;
+
+  private constructor(private readonly workers: WorkerHandle[], control: SharedArrayBuffer, args: SharedArrayBuffer) {
+    this.ctrl = new Int32Array(control);
+    this.args = new Float64Array(args);
+    this.gens = workers.map(() => 0);
+  }
+
+  /** workers besides the calling thread */
+  get size(): number {
+    return this.workers.length;
+  }
+
+  /** Starts `count` workers on `memory`; resolves when every one has instantiated the module. */
+  static async start(module: WebAssembly.Module, memory: WebAssembly.Memory, count: number): Promise<ThreadPool> {
+    const control = new SharedArrayBuffer(Math.max(1, count) * SLOT * 4);
+    const args = new SharedArrayBuffer(Math.max(1, count) * JOB_ARGS * 8);
+    const handles: WorkerHandle[] = [];
+    let pool: ThreadPool | undefined;
+    const fail = (w: number, why: string) => {
+      if (pool && !pool.ended) pool.broken ??= `thread ${w + 1} of the pool ${why}`;
+    };
+    const started: Array<Promise<void>> = [];
+    for (let w = 0; w < count; w++) {
+      const init = { module, memory, control, args, index: w };
+      started.push(
+        new Promise<void>((resolve, reject) => {
+          const onMessage = (m: { ready?: boolean; failed?: string }) => {
+            if (m.ready) resolve();
+            else if (m.failed !== undefined) { reject(new Error(m.failed)); fail(w, `failed: ${m.failed}`); }
+          };
+          if (isNode) {
+            startNodeWorker(init, onMessage, (e) => { reject(e); fail(w, `failed: ${e.message}`); }, (code) => {
+              reject(new Error(`it exited with code ${code} before it started`));
+              fail(w, `ended (exit code ${code})`);
+            }).then((h) => { handles[w] = h; }, reject);
+          } else {
+            const url = URL.createObjectURL(new Blob([POOL_WORKER_SOURCE], { type: 'text/javascript' }));
+            const worker = new Worker(url);
+            URL.revokeObjectURL(url);
+            handles[w] = worker;
+            worker.onmessage = (e: MessageEvent) => onMessage(e.data as { ready?: boolean; failed?: string });
+            worker.onerror = (e: ErrorEvent) => { reject(new Error(e.message)); fail(w, `failed: ${e.message}`); };
+            worker.postMessage(init);
+          }
+        }),
+      );
+    }
+    try {
+      await Promise.all(started);
+    } catch (e) {
+      for (const h of handles) h?.terminate();
+      throw new Error(`the worker pool could not start: ${(e as Error).message}`);
+    }
+    // referenced while they start (an unref'd worker's first message would not keep the process
+    // waiting for it), unref'd from now on: an idle pool never keeps a Node process alive
+    for (const h of handles) h.unref?.();
+    pool = new ThreadPool(handles, control, args);
+    return pool;
+  }
+
+  /** Runs `jobs` (one per worker that has work: its index and its JOB_ARGS arguments) and `own` on
+   *  this thread, and returns when all are done. */
+  run(jobs: ReadonlyArray<{ worker: number; args: ArrayLike<number> }>, own: () => void): void {
+    if (this.ended) throw new Error('the kernels instance was disposed (its worker pool has ended)');
+    if (this.broken) throw new Error(`the worker pool cannot run: ${this.broken}`);
+    const { ctrl } = this;
+    for (const j of jobs) {
+      this.args.set(j.args, j.worker * JOB_ARGS);
+      const g = ++this.gens[j.worker]!;
+      Atomics.store(ctrl, j.worker * SLOT + GEN, g);
+      Atomics.notify(ctrl, j.worker * SLOT + GEN);
+    }
+    own();
+    for (const j of jobs) {
+      const at = j.worker * SLOT, g = this.gens[j.worker]!;
+      let spins = 0;
+      while (Atomics.load(ctrl, at + DONE) !== g && spins++ < SPIN) { /* a short spin: most parts end together */ }
+      const t0 = Date.now();
+      while (Atomics.load(ctrl, at + DONE) !== g) {
+        Atomics.wait(ctrl, at + DONE, Atomics.load(ctrl, at + DONE), 1000);
+        if (Date.now() - t0 > LOST_MS) {
+          this.broken = `thread ${j.worker + 1} did not finish its part in ${LOST_MS / 1000} s (it may have died)`;
+          throw new Error(`the worker pool cannot run: ${this.broken}`);
+        }
+      }
+      if (Atomics.load(ctrl, at + STOP) === 2) {
+        this.broken ??= `thread ${j.worker + 1} failed in a kernel`;
+        throw new Error(`the worker pool cannot run: ${this.broken}`);
+      }
+    }
+  }
+
+  /** Ends every worker (they finish nothing more). */
+  dispose(): void {
+    if (this.ended) return;
+    this.ended = true;
+    for (let w = 0; w < this.workers.length; w++) {
+      Atomics.store(this.ctrl, w * SLOT + STOP, 1);
+      Atomics.add(this.ctrl, w * SLOT + GEN, 1);
+      Atomics.notify(this.ctrl, w * SLOT + GEN);
+      this.workers[w]!.terminate();
+    }
+  }
+
+  /** @internal for tests: end one worker as if it had crashed */
+  killForTest(w: number): void {
+    this.workers[w]!.terminate();
+  }
+}
+
+/** a Node worker_threads Worker running the pool's code, unref'd so an idle pool never keeps the process alive */
+async function startNodeWorker(
+  init: object, onMessage: (m: { ready?: boolean; failed?: string }) => void, onError: (e: Error) => void, onExit: (code: number) => void,
+): Promise<WorkerHandle> {
+  // a variable specifier keeps bundlers for the browser from resolving Node built-ins
+  const name = 'node:worker_threads';
+  const { Worker } = (await import(/* @vite-ignore */ name)) as typeof import('node:worker_threads');
+  const worker = new Worker(POOL_WORKER_SOURCE, { eval: true, workerData: init });
+  worker.on('message', onMessage);
+  worker.on('error', onError);
+  worker.on('exit', onExit);
+  return worker;
+}

@@ -1,0 +1,210 @@
+// Threads: loadKernels({ threads }) runs every large enough GEMM on a pool of workers sharing one
+// wasm memory, and the promise is that nothing depends on how many: weights after any number of
+// steps are bitwise identical for threads = 1 (the plain, unshared build), 2, 3 and 8 (this
+// machine has 2 cores), for an MLP and a CNN with every layer type, SGD, Nesterov and Adam, on the
+// build under test. Also: how a product is split, what features say, and the pool's lifecycle
+// (dispose, a dead worker, 1,000 models, a process that trains and exits on its own).
+import { describe, it, expect, afterAll } from 'vitest';
+import { spawnSync } from 'node:child_process';
+import { availableParallelism } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+import {
+  loadKernels, dense, conv2d, maxPool2d, avgPool2d, flatten, dropout, batchNorm, SGD, Adam, InvalidArgumentError,
+  type Kernels, type LayerSpec, type Optimizer, type SequentialConfig,
+} from '../src/index.js';
+import { splitGemm, GEMM_MIN_MACS_PER_THREAD } from '../src/runtime/parallel-gemm.js';
+import { SIMD, seeded } from './helpers.js';
+import { sameBits } from './model-helpers.js';
+
+const THREADS = [1, 2, 3, 8] as const;
+const instances = new Map<number, Kernels>();
+async function kernels(threads: number): Promise<Kernels> {
+  if (!instances.has(threads)) instances.set(threads, await loadKernels({ simd: SIMD, threads }));
+  return instances.get(threads)!;
+}
+afterAll(() => { for (const k of instances.values()) k.dispose(); });
+
+describe('splitGemm: whole microkernel tiles, each output element in exactly one part', () => {
+  it('parts tile C exactly, along the rows when B is the smaller operand and along the columns otherwise', () => {
+    for (const [M, N, K] of [[784, 128, 64], [64, 128, 784], [1024, 1024, 1024], [97, 333, 301], [5, 4000, 600]] as const) {
+      for (const t of [2, 3, 8]) {
+        const parts = splitGemm(t, M, N, K, 4, 8);
+        expect(parts.length).toBeGreaterThan(1);
+        expect(parts.length).toBeLessThanOrEqual(t);
+        const seen = new Uint8Array(M * N);
+        for (const p of parts) {
+          for (let i = p.m0; i < p.m1; i++) for (let j = p.n0; j < p.n1; j++) seen[i * N + j]!++;
+          if (p.m1 - p.m0 < M) expect([p.m0 % 4, p.m1 === M ? 0 : p.m1 % 4]).toEqual([0, 0]);
+          if (p.n1 - p.n0 < N) expect([p.n0 % 8, p.n1 === N ? 0 : p.n1 % 8]).toEqual([0, 0]);
+        }
+        expect(seen.every((v) => v === 1), `${M}x${N}x${K} on ${t}`).toBe(true);
+        expect(parts.every((p) => p.m1 - p.m0 === M) || parts.every((p) => p.n1 - p.n0 === N)).toBe(true);
+        expect(parts[0]!.m1 - parts[0]!.m0 === M).toBe(K * N > M * K); // columns when A is the smaller
+      }
+    }
+  });
+
+  it(`a product under ${GEMM_MIN_MACS_PER_THREAD * 2} multiply-adds stays whole, and so does one too narrow to share`, () => {
+    expect(splitGemm(8, 64, 64, 64, 4, 8)).toEqual([{ m0: 0, m1: 64, n0: 0, n1: 64 }]);
+    expect(splitGemm(8, 4, 8, 1 << 20, 4, 8)).toEqual([{ m0: 0, m1: 4, n0: 0, n1: 8 }]);
+    expect(splitGemm(1, 1024, 1024, 1024, 4, 8)).toHaveLength(1);
+  });
+});
+
+describe('loadKernels({ threads })', () => {
+  it("features.threads says how many run; 'auto' is every available core in Node", async () => {
+    for (const t of THREADS) expect((await kernels(t)).features).toMatchObject({ threads: t, threadsReason: null });
+    const auto = await loadKernels({ simd: SIMD });
+    expect(auto.features.threads).toBe(availableParallelism());
+    auto.dispose();
+  });
+
+  it('bad values are refused, naming options.threads', async () => {
+    for (const bad of [0, -1, 1.5, 65, 'all', '2']) {
+      await expect(loadKernels({ threads: bad as never })).rejects.toThrow(InvalidArgumentError);
+      await expect(loadKernels({ threads: bad as never })).rejects.toThrow(/options\.threads/);
+    }
+  });
+});
+
+/** a model trained `steps` batches on every thread count: its weights, optimizer state and losses */
+async function trainEverywhere(config: SequentialConfig, optimizer: () => Optimizer, x: Float32Array, y: Int32Array, batch: number, steps: number) {
+  const out: Array<{ weights: Float32Array[]; state: Float32Array[]; losses: number[] }> = [];
+  for (const t of THREADS) {
+    const k = await kernels(t);
+    const model = k.sequential(config);
+    const opt = optimizer();
+    const losses: number[] = [];
+    const rows = y.length, f = x.length / rows;
+    for (let s = 0; s < steps; s++) {
+      const r0 = (s * batch) % (rows - batch + 1);
+      losses.push(model.trainBatch(x.subarray(r0 * f, (r0 + batch) * f), y.subarray(r0, r0 + batch), opt));
+    }
+    const h = await model.fit(x, y, { epochs: 1, batchSize: batch, optimizer: opt });
+    losses.push(...h.loss);
+    out.push({
+      weights: model.getWeights().map((w) => w.values),
+      state: model.parameters().flatMap((p) => Object.values(opt.state(p)).map((v) => (v as Float32Array).slice())),
+      losses,
+    });
+    model.dispose();
+    opt.dispose();
+  }
+  return out;
+}
+
+function expectSameBits(runs: Awaited<ReturnType<typeof trainEverywhere>>): void {
+  for (let i = 1; i < runs.length; i++) {
+    expect(runs[i]!.losses, `losses with ${THREADS[i]} threads`).toEqual(runs[0]!.losses);
+    runs[i]!.weights.forEach((w, j) => expect(sameBits(w, runs[0]!.weights[j]!), `weight ${j} with ${THREADS[i]} threads`).toBe(true));
+    runs[i]!.state.forEach((s, j) => expect(sameBits(s, runs[0]!.state[j]!), `state ${j} with ${THREADS[i]} threads`).toBe(true));
+  }
+}
+
+describe('bitwise identical weights for threads = 1, 2, 3 and 8', () => {
+  const rows = 192;
+  const mlpX = seeded(rows * 400, 5), mlpY = Int32Array.from({ length: rows }, (_, i) => (i * 7) % 10);
+  const mlp: SequentialConfig = { inputSize: 400, layers: [dense(256, 'relu'), dense(128, 'tanh'), dense(10, 'softmax')], seed: 11 };
+  const optimizers: Array<[string, () => Optimizer]> = [
+    ['SGD momentum', () => new SGD({ learningRate: 0.05, momentum: 0.9 })],
+    ['Nesterov', () => new SGD({ learningRate: 0.05, momentum: 0.9, nesterov: true })],
+    ['Adam, clipNorm', () => new Adam({ learningRate: 0.001, clipNorm: 1 })],
+  ];
+  for (const [name, opt] of optimizers) {
+    it(`MLP 400-256-128-10, batch 64, ${name}: 4 steps and a fit epoch`, async () => {
+      // the first layer's products are 64x256x400 (6.5M multiply-adds): split on every count but 1
+      expect(splitGemm(2, 64, 256, 400, 4, 8).length).toBe(2);
+      expectSameBits(await trainEverywhere(mlp, opt, mlpX, mlpY, 64, 4));
+    });
+  }
+
+  it('CNN with every layer type (both paddings, stride 2, both pools, batch norm, dropout), SGD momentum', async () => {
+    const layers: LayerSpec[] = [
+      conv2d(24, 3, 'relu', { padding: 'same' }), batchNorm(), maxPool2d(2),
+      conv2d(32, 3, 'relu', { stride: 2 }), avgPool2d(2), flatten(), dropout(0.25), dense(40, 'relu'), dense(10, 'softmax'),
+    ];
+    const n = 96;
+    const x = seeded(n * 24 * 24 * 3, 8), y = Int32Array.from({ length: n }, (_, i) => i % 10);
+    expectSameBits(await trainEverywhere({ inputShape: [24, 24, 3], layers, seed: 5 }, () => new SGD({ learningRate: 0.02, momentum: 0.9 }), x, y, 32, 3));
+  });
+
+  it('memory that grows while the pool runs (a large model made after the workers started): still the same bits', async () => {
+    const big: SequentialConfig = { inputSize: 400, layers: [dense(12288, 'relu'), dense(10, 'softmax')], seed: 2 };
+    const x = mlpX.subarray(0, 64 * 400), y = mlpY.subarray(0, 64);
+    const results: Float32Array[][] = [];
+    for (const t of [1, 3]) {
+      const k = await kernels(t);
+      const grows = k.arena.grows;
+      const m = k.sequential(big);
+      const opt = new SGD({ learningRate: 0.01, momentum: 0.9 });
+      m.trainBatch(x, y, opt); // the velocities and the workspace come now
+      expect(k.arena.grows).toBeGreaterThan(grows);
+      for (let s = 0; s < 2; s++) m.trainBatch(x, y, opt);
+      results.push(m.getWeights().map((w) => w.values));
+      m.dispose();
+      opt.dispose();
+    }
+    results[1]!.forEach((w, i) => expect(sameBits(w, results[0]![i]!)).toBe(true));
+  });
+});
+
+describe('the pool: lifecycle', () => {
+  it('1,000 models made and disposed on a threaded instance leave its memory and its workers as they were', async () => {
+    const k = await kernels(3);
+    const m0 = k.sequential({ inputSize: 64, layers: [dense(64, 'relu'), dense(4, 'softmax')] });
+    m0.dispose();
+    const inUse = k.arena.bytesInUse, bytes = k.arena.byteLength, workers = k.threadPool!.size;
+    const x = seeded(8 * 64, 1), y = Int32Array.from({ length: 8 }, (_, i) => i % 4);
+    for (let i = 0; i < 1000; i++) {
+      const m = k.sequential({ inputSize: 64, layers: [dense(64, 'relu'), dense(4, 'softmax')], seed: i });
+      if (i % 100 === 0) m.trainBatch(x, y, new SGD({ learningRate: 0.1 }));
+      m.dispose();
+    }
+    expect([k.arena.bytesInUse, k.arena.byteLength, k.threadPool!.size]).toEqual([inUse, bytes, workers]);
+  });
+
+  it('dispose() ends the workers; the models go on, on this thread alone, with the same bits', async () => {
+    const k = await loadKernels({ simd: SIMD, threads: 2 });
+    const x = seeded(64 * 400, 3), y = Int32Array.from({ length: 64 }, (_, i) => i % 10);
+    const m = k.sequential({ inputSize: 400, layers: [dense(256, 'relu'), dense(10, 'softmax')], seed: 9 });
+    const ref = (await kernels(1)).sequential({ inputSize: 400, layers: [dense(256, 'relu'), dense(10, 'softmax')], seed: 9 });
+    const o1 = new SGD({ learningRate: 0.05, momentum: 0.9 }), o2 = new SGD({ learningRate: 0.05, momentum: 0.9 });
+    m.trainBatch(x, y, o1); ref.trainBatch(x, y, o2);
+    k.dispose();
+    expect(k.threadPool).toBeNull();
+    m.trainBatch(x, y, o1); ref.trainBatch(x, y, o2);
+    m.getWeights().forEach((w, i) => expect(sameBits(w.values, ref.getWeights()[i]!.values)).toBe(true));
+    k.dispose(); // twice is fine
+    m.dispose(); ref.dispose();
+  });
+
+  it('a worker that dies turns into a clear error on the next call, not a hang', async () => {
+    const k = await loadKernels({ simd: SIMD, threads: 2 });
+    const m = k.sequential({ inputSize: 400, layers: [dense(256, 'relu'), dense(10, 'softmax')], seed: 1 });
+    const x = seeded(64 * 400, 3), y = Int32Array.from({ length: 64 }, (_, i) => i % 10);
+    const opt = new SGD({ learningRate: 0.05 });
+    m.trainBatch(x, y, opt);
+    k.threadPool!.killForTest(0);
+    await new Promise((r) => setTimeout(r, 200)); // the exit event
+    expect(() => m.trainBatch(x, y, opt)).toThrow(/the worker pool cannot run: thread 1 of the pool ended/);
+    k.dispose();
+  });
+
+  it('a script that trains on a threaded instance and returns exits on its own (an idle pool keeps no process alive)', () => {
+    const root = fileURLToPath(new URL('..', import.meta.url));
+    const script = `
+      import { loadKernels, dense, SGD } from ${JSON.stringify(join(root, 'src', 'index.ts'))};
+      const k = await loadKernels({ simd: 'plain', threads: 3 });
+      const m = k.sequential({ inputSize: 400, layers: [dense(256, 'relu'), dense(10, 'softmax')] });
+      const x = new Float32Array(64 * 400).fill(0.5), y = new Int32Array(64);
+      m.trainBatch(x, y, new SGD({ learningRate: 0.01 }));
+      console.log('trained on', k.features.threads, 'threads');`;
+    const t0 = Date.now();
+    const r = spawnSync(join(root, 'node_modules', '.bin', 'tsx'), ['--input-type=module', '-e', script], { encoding: 'utf8', timeout: 60_000 });
+    expect(r.stderr).toBe('');
+    expect(r.stdout.trim()).toBe('trained on 3 threads');
+    expect(r.status).toBe(0);
+    expect(Date.now() - t0).toBeLessThan(30_000);
+  });
+});
