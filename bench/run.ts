@@ -41,7 +41,8 @@ const data = await loadMnist({ trainRows: 8000, testRows: 2000 });
 const kernels: Partial<Record<Build, OurBuild>> = {};
 for (const build of ['plain', 'relaxed'] as const satisfies readonly Build[]) {
   try {
-    const k: Kernels = await loadKernels({ simd: build });
+    // one thread: these are the single-thread figures (bench/threads.ts measures more)
+    const k: Kernels = await loadKernels({ simd: build, threads: 1 });
     if (k.features.relaxedSimd !== (build === 'relaxed')) results.notes.push(`loadKernels({ simd: '${build}' }) reported relaxedSimd = ${k.features.relaxedSimd}`);
     kernels[build] = { k, bench: await loadBenchKernels(build) };
   } catch (e) {
