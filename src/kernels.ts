@@ -6,7 +6,7 @@ import { Arena, Block } from './runtime/memory.js';
 import type { Runtime } from './runtime/runtime.js';
 import { instantiateKernels, type LoadOptions, type Features, type SharedInstance } from './runtime/load.js';
 import { ThreadPool, JOB_ARGS, JOB_GEMM } from './runtime/pool.js';
-import { splitGemm, gemmPartArgs } from './runtime/parallel-gemm.js';
+import { splitGemm, writeGemmPart } from './runtime/parallel-gemm.js';
 import { Parameter, type ParameterInit } from './runtime/parameter.js';
 import { Sequential, type SequentialConfig, type ModelServices } from './model/sequential.js';
 import { fit } from './model/fit.js';
@@ -73,12 +73,15 @@ export class Kernels implements Runtime {
       this.exports.gemm(transA, transB, M, N, K, a, lda, b, ldb, c, ldc, mode, bias, this.scratch.ptr, relu);
       return;
     }
-    const jobs = parts.slice(1).map((part, i) => {
-      const args = [JOB_GEMM, ...gemmPartArgs(part, transA, transB, K, a, lda, b, ldb, c, ldc, mode, bias), this.workerScratch[i]!.ptr, relu];
-      return { worker: i, args };
-    });
-    const own = gemmPartArgs(parts[0]!, transA, transB, K, a, lda, b, ldb, c, ldc, mode, bias);
-    this.pool!.run(jobs, () => this.exports.gemm(...own, this.scratch.ptr, relu));
+    const pool = this.pool!, own = this.job;
+    for (let w = 0; w + 1 < parts.length; w++) {
+      const job = pool.job(w);
+      job[0] = JOB_GEMM;
+      writeGemmPart(job, 1, parts[w + 1]!, transA, transB, K, a, lda, b, ldb, c, ldc, mode, bias, this.workerScratch[w]!.ptr, relu);
+    }
+    writeGemmPart(own, 0, parts[0]!, transA, transB, K, a, lda, b, ldb, c, ldc, mode, bias, this.scratch.ptr, relu);
+    pool.run(parts.length - 1, () => this.exports.gemm(own[0]!, own[1]!, own[2]!, own[3]!, own[4]!, own[5]!, own[6]!, own[7]!,
+      own[8]!, own[9]!, own[10]!, own[11]!, own[12]!, own[13]!, own[14]!));
   }
 
   /** Ends this instance's worker threads; its models go on training and predicting on this thread

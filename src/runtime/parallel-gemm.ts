@@ -32,14 +32,17 @@ export function splitGemm(threads: number, M: number, N: number, K: number, MR: 
   return out;
 }
 
-/** the arguments of kernel gemm() for one part, given those of the whole product (scratch and relu after) */
-export function gemmPartArgs(
-  part: GemmPart, transA: number, transB: number, K: number,
-  a: number, lda: number, b: number, ldb: number, c: number, ldc: number, mode: number, bias: number,
-): [number, number, number, number, number, number, number, number, number, number, number, number, number] {
+/** writes the arguments of kernel gemm() for one part (given those of the whole product) to
+ *  out[at …], in the kernel's order: transA, transB, M, N, K, a, lda, b, ldb, c, ldc, mode, bias,
+ *  scratch, relu */
+export function writeGemmPart(
+  out: Float64Array, at: number, part: GemmPart, transA: number, transB: number, K: number,
+  a: number, lda: number, b: number, ldb: number, c: number, ldc: number, mode: number, bias: number, scratch: number, relu: number,
+): void {
   const { m0, m1, n0, n1 } = part;
-  const aPart = transA ? a + m0 * 4 : a + m0 * lda * 4;
-  const bPart = transB ? b + n0 * ldb * 4 : b + n0 * 4;
-  const cPart = c + (m0 * ldc + n0) * 4;
-  return [transA, transB, m1 - m0, n1 - n0, K, aPart, lda, bPart, ldb, cPart, ldc, mode, bias === 0 ? 0 : bias + n0 * 4];
+  out[at] = transA; out[at + 1] = transB; out[at + 2] = m1 - m0; out[at + 3] = n1 - n0; out[at + 4] = K;
+  out[at + 5] = transA ? a + m0 * 4 : a + m0 * lda * 4; out[at + 6] = lda;
+  out[at + 7] = transB ? b + n0 * ldb * 4 : b + n0 * 4; out[at + 8] = ldb;
+  out[at + 9] = c + (m0 * ldc + n0) * 4; out[at + 10] = ldc;
+  out[at + 11] = mode; out[at + 12] = bias === 0 ? 0 : bias + n0 * 4; out[at + 13] = scratch; out[at + 14] = relu;
 }

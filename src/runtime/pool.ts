@@ -28,7 +28,7 @@ const isNode = typeof process !== 'undefined' && !!process.versions?.node;
 
 export class ThreadPool {
   private readonly ctrl: Int32Array;
-  private readonly args: Float64Array;
+  private readonly jobs: Float64Array[];
   private readonly gens: number[];
   /** why the pool cannot run jobs any more (a worker failed or ended); null while it can */
   private broken: string | null = null;
@@ -36,7 +36,7 @@ export class ThreadPool {
 
   private constructor(private readonly workers: WorkerHandle[], control: SharedArrayBuffer, args: SharedArrayBuffer) {
     this.ctrl = new Int32Array(control);
-    this.args = new Float64Array(args);
+    this.jobs = workers.map((_, w) => new Float64Array(args, w * JOB_ARGS * 8, JOB_ARGS));
     this.gens = workers.map(() => 0);
   }
 
@@ -93,33 +93,37 @@ export class ThreadPool {
     return pool;
   }
 
-  /** Runs `jobs` (one per worker that has work: its index and its JOB_ARGS arguments) and `own` on
-   *  this thread, and returns when all are done. */
-  run(jobs: ReadonlyArray<{ worker: number; args: ArrayLike<number> }>, own: () => void): void {
+  /** worker w's job arguments: write them here, then run() */
+  job(w: number): Float64Array {
+    return this.jobs[w]!;
+  }
+
+  /** Starts the jobs written for workers 0 .. workers - 1 (job(w)), runs `own` on this thread, and
+   *  returns when all are done. */
+  run(workers: number, own: () => void): void {
     if (this.ended) throw new Error('the kernels instance was disposed (its worker pool has ended)');
     if (this.broken) throw new Error(`the worker pool cannot run: ${this.broken}`);
     const { ctrl } = this;
-    for (const j of jobs) {
-      this.args.set(j.args, j.worker * JOB_ARGS);
-      const g = ++this.gens[j.worker]!;
-      Atomics.store(ctrl, j.worker * SLOT + GEN, g);
-      Atomics.notify(ctrl, j.worker * SLOT + GEN);
+    for (let w = 0; w < workers; w++) {
+      const g = ++this.gens[w]!;
+      Atomics.store(ctrl, w * SLOT + GEN, g);
+      Atomics.notify(ctrl, w * SLOT + GEN);
     }
     own();
-    for (const j of jobs) {
-      const at = j.worker * SLOT, g = this.gens[j.worker]!;
+    for (let w = 0; w < workers; w++) {
+      const at = w * SLOT, g = this.gens[w]!;
       let spins = 0;
       while (Atomics.load(ctrl, at + DONE) !== g && spins++ < SPIN) { /* a short spin: most parts end together */ }
       const t0 = Date.now();
       while (Atomics.load(ctrl, at + DONE) !== g) {
         Atomics.wait(ctrl, at + DONE, Atomics.load(ctrl, at + DONE), 1000);
         if (Date.now() - t0 > LOST_MS) {
-          this.broken = `thread ${j.worker + 1} did not finish its part in ${LOST_MS / 1000} s (it may have died)`;
+          this.broken = `thread ${w + 1} did not finish its part in ${LOST_MS / 1000} s (it may have died)`;
           throw new Error(`the worker pool cannot run: ${this.broken}`);
         }
       }
       if (Atomics.load(ctrl, at + STOP) === 2) {
-        this.broken ??= `thread ${j.worker + 1} failed in a kernel`;
+        this.broken ??= `thread ${w + 1} failed in a kernel`;
         throw new Error(`the worker pool cannot run: ${this.broken}`);
       }
     }
