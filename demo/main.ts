@@ -31,12 +31,15 @@ const statusLine = $('status');
 const errorBox = $('error');
 const hint = $('hint');
 const legend = $('legend');
-const stat = { accuracy: $('stat-accuracy'), epoch: $('stat-epoch'), speed: $('stat-speed'), build: $('stat-build') };
+const stat = { accuracy: $('stat-accuracy'), epoch: $('stat-epoch'), speed: $('stat-speed'), build: $('stat-build'), threads: $('stat-threads') };
+const threadsNote = $('threads-note');
 const digitList = $('digits');
 const digitCaption = $('digits-caption');
 
 let state: State = 'loading';
 let build: 'relaxed' | 'plain' | null = null;
+/** threads the worker's kernels run on, and why fewer than asked */
+let threads: { count: number; reason: string | null } | null = null;
 let config: RunConfig | null = null;
 let runs: RunView[] = [];
 let gridRun = 0;
@@ -178,7 +181,8 @@ resetButton.addEventListener('click', () => {
 });
 
 function readyText(): string {
-  return `Ready · ${build === 'relaxed' ? 'relaxed SIMD (FMA)' : 'plain SIMD'}`;
+  const t = threads ? ` · ${threads.count} thread${threads.count === 1 ? '' : 's'}` : '';
+  return `Ready · ${build === 'relaxed' ? 'relaxed SIMD (FMA)' : 'plain SIMD'}${t}`;
 }
 
 function onMessage(m: FromWorker): void {
@@ -198,6 +202,15 @@ function onMessage(m: FromWorker): void {
     stat.build.title = m.build === 'relaxed'
       ? 'This browser runs the relaxed-SIMD build (fused multiply-add)'
       : 'This browser runs the plain 128-bit SIMD build';
+    threads = { count: m.threads, reason: m.threadsReason };
+    stat.threads.textContent = String(m.threads);
+    stat.threads.title = m.threadsReason
+      ? `The kernels run on one thread: ${m.threadsReason}`
+      : m.threads === 1
+        ? 'The kernels run on the training worker alone'
+        : `The kernels run on ${m.threads} threads: the training worker and ${m.threads - 1} more on the same WebAssembly memory`;
+    threadsNote.textContent = m.threadsReason ? `One thread: ${m.threadsReason}.` : '';
+    threadsNote.hidden = !m.threadsReason;
     drawDigits(m.grid.pixels, m.grid.labels);
     setState('ready', readyText());
     return;
@@ -339,6 +352,7 @@ Object.defineProperty(window, 'mwDemo', {
   value: Object.freeze({
     get state() { return state; },
     get build() { return build; },
+    get threads() { return threads; },
     get rows() { return rows; },
     get pad() { return pad.view; },
     get runs() { return runs.map((r) => ({ label: r.info.label, kind: r.info.kind, firstLoss: r.firstLoss ?? null, loss: r.loss.length, accuracy: r.accuracy.map((p) => p.y), diverged: r.diverged ?? null })); },

@@ -50,7 +50,16 @@ export interface PredictedBy {
 export type FromWorker =
   /** bytes of the digits file received so far (total: null when the server does not say) */
   | { type: 'loading'; loaded: number; total: number | null }
-  | { type: 'ready'; build: 'relaxed' | 'plain'; trainRows: number; testRows: number; grid: { pixels: Float32Array; labels: Uint8Array } }
+  | {
+      type: 'ready';
+      build: 'relaxed' | 'plain';
+      /** threads the kernels run on (k.features.threads), and why fewer than asked (threadsReason) */
+      threads: number;
+      threadsReason: string | null;
+      trainRows: number;
+      testRows: number;
+      grid: { pixels: Float32Array; labels: Uint8Array };
+    }
   | { type: 'started'; runs: RunInfo[]; gridRun: number; batchesPerEpoch: number }
   /** mean training loss over the last few batches, at `x` epochs into the run */
   | { type: 'loss'; run: number; x: number; loss: number; samplesPerSec: number | null }

@@ -1,6 +1,10 @@
 // A small static file server for the demo and the browser tests: GET and HEAD only, files under
 // one root, the right Content-Type for each (application/wasm lets browsers compile while the
-// module downloads), no caching. Run directly it serves a folder: `tsx demo/serve.ts demo/dist`.
+// module downloads), no caching, and cross-origin isolation: every response says
+// Cross-Origin-Opener-Policy: same-origin and Cross-Origin-Embedder-Policy: require-corp (and
+// Cross-Origin-Resource-Policy: same-origin), which browsers require before they give a page
+// SharedArrayBuffer, and with it the kernels' threads. Run directly it serves a folder:
+// `tsx demo/serve.ts demo/dist`.
 import { createServer, type Server } from 'node:http';
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
@@ -37,16 +41,28 @@ export interface ServeOptions {
   host?: string;
   /** Content-Type by extension ('.wasm'), over the defaults (tests use it to mimic a poor server) */
   types?: Record<string, string>;
+  /** send the cross-origin isolation headers (default true); false mimics a server without them,
+   *  where pages get no SharedArrayBuffer and the kernels run on one thread */
+  crossOriginIsolation?: boolean;
 }
+
+/** what makes a page cross-origin isolated (self.crossOriginIsolated), sent with every response */
+export const ISOLATION_HEADERS: Readonly<Record<string, string>> = Object.freeze({
+  'cross-origin-opener-policy': 'same-origin',
+  'cross-origin-embedder-policy': 'require-corp',
+  // not needed for same-origin requests, but says so to any page that embeds these files
+  'cross-origin-resource-policy': 'same-origin',
+});
 
 /** Serves the files under `root`. */
 export function serveStatic(root: string, options: ServeOptions = {}): Promise<StaticServer> {
   const base = resolve(root);
   const types = { ...TYPES, ...options.types };
   const host = options.host ?? '127.0.0.1';
+  const isolation = (options.crossOriginIsolation ?? true) ? ISOLATION_HEADERS : {};
   const server = createServer(async (req, res) => {
     const fail = (status: number, text: string) => {
-      res.writeHead(status, { 'content-type': 'text/plain; charset=utf-8' });
+      res.writeHead(status, { ...isolation, 'content-type': 'text/plain; charset=utf-8' });
       res.end(req.method === 'HEAD' ? undefined : `${status} ${text}\n`);
     };
     if (req.method !== 'GET' && req.method !== 'HEAD') return fail(405, 'method not allowed');
@@ -66,6 +82,7 @@ export function serveStatic(root: string, options: ServeOptions = {}): Promise<S
       }
       if (!s.isFile()) return fail(404, 'not found');
       res.writeHead(200, {
+        ...isolation,
         'content-type': types[extname(file).toLowerCase()] ?? 'application/octet-stream',
         'content-length': s.size,
         'cache-control': 'no-store',
@@ -103,10 +120,11 @@ if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.ur
     console.error(`momentum-wasm demo: no ${join(root, 'index.html')}; build it first with npm run build:demo`);
     process.exit(1);
   }
-  const { url } = await serveStatic(root, { port, host: process.env.HOST ?? '127.0.0.1' }).catch((e: NodeJS.ErrnoException) => {
+  const host = process.env.HOST ?? '127.0.0.1';
+  const { url } = await serveStatic(root, { port, host }).catch((e: NodeJS.ErrnoException) => {
     if (e.code !== 'EADDRINUSE') throw e;
     console.error(`port ${port} is taken; trying a free one (set PORT to choose)`);
-    return serveStatic(root, { port: 0 });
+    return serveStatic(root, { port: 0, host });
   });
   console.log(`momentum-wasm demo: ${url}  (serving ${root}; Ctrl+C stops)`);
 }

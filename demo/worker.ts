@@ -1,6 +1,8 @@
 // The demo's training worker: loads the kernels and the digits, trains on request, reports
 // losses, test accuracy and predictions to the page, and reads the drawing pad's digit with the
-// latest weights (pad-model.ts). Training here keeps the page responsive.
+// latest weights (pad-model.ts). Training here keeps the page responsive, and here (not on the
+// page's main thread, which may not block in Atomics.wait) the kernels can run on every core when
+// the page is cross-origin isolated (demo/serve.ts sends the headers that make it so).
 import { loadKernels, relaxedSimdSupported, SGD, stepDecay, type Kernels, type Sequential } from '../src/index.js';
 import { decodeMnist, DIGITS_FILE, type MnistFile } from './mnist-format.js';
 import { fetchDigits } from './fetch-digits.js';
@@ -26,8 +28,9 @@ let pad: PadModel;
 let padBy: PredictedBy | null = null;
 let running: AbortController | null = null;
 
-/** ?train=N&test=M (the page passes its own query on): only the first N and M digits, for quick looks and tests */
-function rowLimits(): { trainRows?: number; testRows?: number } {
+/** ?train=N&test=M (the page passes its own query on): only the first N and M digits, for quick looks and tests;
+ *  ?threads=N: run the kernels on N threads rather than every core ('auto'), to compare speeds */
+function queryOptions(): { trainRows?: number; testRows?: number; threads: number | 'auto' } {
   const q = new URL(scope.location.href).searchParams;
   const limit = (name: string, max: number) => {
     const v = q.get(name);
@@ -36,17 +39,20 @@ function rowLimits(): { trainRows?: number; testRows?: number } {
     if (!Number.isInteger(n) || n < 1 || n > max) throw new Error(`?${name}=${v}: expected a whole number from 1 to ${max}`);
     return n;
   };
-  return { trainRows: limit('train', 60_000), testRows: limit('test', 10_000) };
+  return { trainRows: limit('train', 60_000), testRows: limit('test', 10_000), threads: limit('threads', 64) ?? 'auto' };
 }
 
 async function init(): Promise<void> {
-  const limits = rowLimits();
-  // bundled code cannot rely on ../build/*.wasm next to the package, so name the module
-  // explicitly: the relaxed-SIMD build where this engine validates it, else plain SIMD
-  const wasm = new URL(relaxedSimdSupported() ? './relaxed.wasm' : './release.wasm', import.meta.url);
+  const { threads, ...limits } = queryOptions();
+  // bundled code cannot rely on ../build/*.wasm next to the package, so name the modules
+  // explicitly: the relaxed-SIMD build where this engine validates it, else plain SIMD; and its
+  // shared-memory build, which loadKernels takes instead when it runs more than one thread
+  const relaxed = relaxedSimdSupported();
+  const wasm = new URL(relaxed ? './relaxed.wasm' : './release.wasm', import.meta.url);
+  const sharedWasm = new URL(relaxed ? './relaxed-shared.wasm' : './release-shared.wasm', import.meta.url);
   let lastReport = 0;
   const [k, bytes] = await Promise.all([
-    loadKernels({ wasm }),
+    loadKernels({ wasm, sharedWasm, threads }),
     fetchDigits(new URL(`./${DIGITS_FILE}`, import.meta.url), (loaded, total) => {
       const now = performance.now();
       if (now - lastReport < 100 && loaded !== total) return;
@@ -59,7 +65,8 @@ async function init(): Promise<void> {
   data = decodeMnist(bytes, limits);
   const pixels = data.test.x.slice(0, GRID * data.pixels);
   const labels = data.test.y.slice(0, GRID);
-  post({ type: 'ready', build: k.features.relaxedSimd ? 'relaxed' : 'plain', trainRows: data.train.rows, testRows: data.test.rows, grid: { pixels, labels } }, [pixels.buffer, labels.buffer]);
+  const { threads: running, threadsReason } = k.features;
+  post({ type: 'ready', build: k.features.relaxedSimd ? 'relaxed' : 'plain', threads: running, threadsReason, trainRows: data.train.rows, testRows: data.test.rows, grid: { pixels, labels } }, [pixels.buffer, labels.buffer]);
 }
 
 function runsFor(c: RunConfig, batchesPerEpoch: number): { info: RunInfo; optimizer: SGD }[] {

@@ -18,7 +18,7 @@ export interface PadView {
   probabilities: number[] | null;
   by: { model: string; run: string; epochs: number; training: boolean } | null;
 }
-export interface DemoView { state: string; build: string | null; rows: { train: number; test: number }; runs: RunView[]; pad: PadView }
+export interface DemoView { state: string; build: string | null; threads: { count: number; reason: string | null } | null; rows: { train: number; test: number }; runs: RunView[]; pad: PadView }
 
 export const DESKTOP = { width: 1280, height: 900 };
 export const PHONE = { width: 390, height: 844 };

@@ -10,6 +10,7 @@ import { gunzipSync } from 'node:zlib';
 import { DIGITS_FILE } from '../../demo/build.js';
 import { decodeMnist } from '../../demo/mnist-format.js';
 import { loadMnist } from '../../src/data/mnist.js';
+import { serveStatic } from '../../demo/serve.js';
 import { ARTIFACTS, describeInBrowser, watch } from './harness.js';
 import { demoView, openDemo, PHONE, settle, startDemoSite, TIMEOUT, trainDemo, type DemoSite, type DemoView } from './demo-site.js';
 
@@ -69,11 +70,17 @@ describeInBrowser('the demo page in Chromium', () => {
     await page.close();
   }, TIMEOUT);
 
-  it('trains an MLP on MNIST in a Web Worker to at least 0.90 test accuracy, on the relaxed-SIMD build', async () => {
+  it('trains an MLP on MNIST in a Web Worker to at least 0.90 test accuracy, on the relaxed-SIMD build and every core', async () => {
     const { page, w } = await openDemo(site, { query: QUICK });
     expect(await page.textContent('#stat-build')).toBe('relaxed SIMD');
-    expect(page.workers()).toHaveLength(1);
-    expect(w.wasm).toEqual(['/relaxed.wasm']);
+    // the page is cross-origin isolated (demo/serve.ts), so the worker's kernels run on every core,
+    // from the shared-memory build: the training worker and cores - 1 pool workers it started from a Blob URL
+    const cores = await page.evaluate(() => navigator.hardwareConcurrency);
+    expect(await page.textContent('#stat-threads')).toBe(String(cores));
+    expect(await page.isHidden('#threads-note')).toBe(true);
+    const workers = page.workers().map((x) => new URL(x.url()).protocol === 'blob:' ? 'blob:' : new URL(x.url()).pathname).sort();
+    expect(workers).toEqual(['/worker.js', ...new Array<string>(cores - 1).fill('blob:')].sort());
+    expect(w.wasm).toEqual([cores > 1 ? '/relaxed-shared.wasm' : '/relaxed.wasm']);
     expect(await page.textContent('#hint')).toContain('8,000 training and 2,000 test digits');
     // the CNN is the default; choosing the MLP picks its constant learning rate, as the CLI does
     expect(await page.inputValue('select[name="decay"]')).toBe('0.5');
@@ -85,6 +92,7 @@ describeInBrowser('the demo page in Chromium', () => {
 
     const v = await demoView(page);
     expect(v.build).toBe('relaxed');
+    expect(v.threads).toEqual({ count: cores, reason: null });
     expect(v.runs).toHaveLength(1);
     expect(v.runs[0]!.kind).toBe('momentum');
     expect(v.runs[0]!.accuracy).toHaveLength(2);
@@ -141,6 +149,27 @@ describeInBrowser('the demo page in Chromium', () => {
     await page.screenshot({ path: join(ARTIFACTS, 'demo-compare-phone.png'), fullPage: true });
     expect(w.problems).toEqual([]);
     await page.close();
+  }, TIMEOUT);
+
+  it('served without COOP/COEP: the page says it runs one thread and why, fetches no shared build, and trains', async () => {
+    const server = await serveStatic(site.dir, { crossOriginIsolation: false });
+    try {
+      const { page, w } = await openDemo({ ...site, server }, { query: QUICK });
+      expect(await page.evaluate(() => self.crossOriginIsolated)).toBe(false);
+      expect(await page.textContent('#stat-threads')).toBe('1');
+      expect(await page.textContent('#status')).toBe('Ready · relaxed SIMD (FMA) · 1 thread');
+      expect(await page.isVisible('#threads-note')).toBe(true);
+      expect(await page.textContent('#threads-note')).toMatch(/^One thread: the page is not cross-origin isolated: serve it with Cross-Origin-Opener-Policy: same-origin and Cross-Origin-Embedder-Policy: require-corp\.$/);
+      expect((await demoView(page)).threads).toEqual({ count: 1, reason: expect.stringMatching(/not cross-origin isolated/) });
+      await trainDemo(page, { epochs: 1, model: 'mlp' });
+      expect(Number(await page.getAttribute('#stat-accuracy', 'data-value'))).toBeGreaterThanOrEqual(0.85);
+      await page.screenshot({ path: join(ARTIFACTS, 'demo-one-thread.png') });
+      expect(w.wasm).toEqual(['/relaxed.wasm']);
+      expect(w.problems).toEqual([]);
+      await page.close();
+    } finally {
+      await server.close();
+    }
   }, TIMEOUT);
 
   it('stop ends a run early; reset clears the charts and the controls', async () => {
