@@ -110,6 +110,16 @@ describe('momentum-wasm train mnist (the CLI)', () => {
     }
   });
 
+  it('--threads 2 trains to the same loss and accuracies as one thread (the bitwise promise, through the CLI)', () => {
+    const run = (threads: string) => cli(['train', 'mnist', '--model', 'mlp', '--epochs', '1', '--limit', '2000', '--simd', 'plain', '--threads', threads]);
+    const one = run('1'), two = run('2');
+    expect([one.status, two.status]).toEqual([0, 0]);
+    expect(two.stdout.split('\n')[0]).toMatch(/plain SIMD, 2 threads$/);
+    const scores = (out: string) => epochLines(out).map(({ loss, trainAcc, testAcc }) => [loss, trainAcc, testAcc]);
+    expect(scores(two.stdout)).toEqual(scores(one.stdout));
+    expect(cli(['train', 'mnist', '--threads', 'many']).stderr).toContain('--threads: expected auto or a count');
+  });
+
   it('bad options exit with status 2 and name the option; --help lists them', () => {
     for (const [args, needle] of [
       [['train', 'mnist', '--model', 'rnn'], '--model'],

@@ -6,7 +6,7 @@ import { SGD, stepDecay, dense, conv2d, maxPool2d, flatten, type LayerSpec, type
 import { loadMnist, MNIST_PIXELS, MNIST_TEST_ROWS, MNIST_TRAIN_ROWS } from '../data/mnist.js';
 import { numberFlag } from './number-flag.js';
 import { UsageError } from './usage-error.js';
-import { cliKernels, type SimdFlag } from './kernels.js';
+import { cliKernels, threadsFlag, type SimdFlag } from './kernels.js';
 import { writeFileAtomic } from './atomic-file.js';
 
 /** The default model of `train mnist`: LeNet-5's shape with wider convolutions (16 and 32 filters
@@ -37,7 +37,7 @@ export async function trainMnist(args: string[], help: string): Promise<void> {
       model: { type: 'string' }, epochs: { type: 'string' }, 'batch-size': { type: 'string' }, lr: { type: 'string' },
       decay: { type: 'string' }, momentum: { type: 'string' }, nesterov: { type: 'boolean' }, hidden: { type: 'string' },
       limit: { type: 'string' }, seed: { type: 'string' }, simd: { type: 'string' },
-      save: { type: 'string' }, checkpoint: { type: 'string' }, resume: { type: 'string' },
+      save: { type: 'string' }, checkpoint: { type: 'string' }, resume: { type: 'string' }, threads: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -59,7 +59,7 @@ export async function trainMnist(args: string[], help: string): Promise<void> {
   if (limit !== undefined && !(Number.isInteger(limit) && limit >= 1)) throw new UsageError(`--limit: expected a positive integer, got '${values.limit}'`);
   const simd = (values.simd ?? 'auto') as 'auto' | 'plain' | 'relaxed';
 
-  const k = await cliKernels(simd as SimdFlag);
+  const k = await cliKernels(simd as SimdFlag, threadsFlag(values.threads));
   const { train, test } = await loadMnist({
     trainRows: limit === undefined ? undefined : Math.min(limit, MNIST_TRAIN_ROWS),
     testRows: limit === undefined ? undefined : Math.min(limit, MNIST_TEST_ROWS),
@@ -88,7 +88,7 @@ export async function trainMnist(args: string[], help: string): Promise<void> {
   console.log(
     `momentum-wasm: MNIST ${train.rows.toLocaleString('en-US')} train / ${test.rows.toLocaleString('en-US')} test digits, ` +
       `${optimizer.constructor.name} lr ${+optimizer.learningRate.toPrecision(6)}${schedule} momentum ${optimizer.momentum}${sgd?.nesterov ? ' nesterov' : ''}, ` +
-      `batch ${batchSize}, ${k.features.relaxedSimd ? 'relaxed' : 'plain'} SIMD`,
+      `batch ${batchSize}, ${k.features.relaxedSimd ? 'relaxed' : 'plain'} SIMD${k.features.threads > 1 ? `, ${k.features.threads} threads` : ''}`,
   );
   console.log(`model: ${describeModel(model)}`);
   let lastDraw = 0;

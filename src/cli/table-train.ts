@@ -11,6 +11,7 @@ import { numberFlag } from './number-flag.js';
 import { UsageError } from './usage-error.js';
 import { ProgressLine, megabytes } from './progress.js';
 import { writeFileAtomic } from './atomic-file.js';
+import { threadsFlag } from './kernels.js';
 import {
   argmaxRows, classScore, formatClassScore, formatPerClass, formatRegressionScore, majorityClass, mean, regressionScore,
 } from './table-metrics.js';
@@ -39,6 +40,7 @@ export const TABLE_HELP = `Options for train FILE.csv:
   --validation-split F  the fraction of rows held out for validation, in [0, 1) (default ${TABLE_DEFAULTS.validationSplit})
   --save FILE           write the model (safetensors, with the table's columns, categories and classes)
   --simd MODE           auto | plain | relaxed (default auto)
+  --threads N           threads: a count or auto (every core); default 1
 `;
 
 function parseHidden(v: string | undefined): number[] {
@@ -72,7 +74,7 @@ function shuffleRows(t: Table, seed: number): void {
   }
 }
 
-export async function trainTable(file: string, args: string[], loadK: (simd: 'auto' | 'plain' | 'relaxed') => Promise<Kernels>): Promise<void> {
+export async function trainTable(file: string, args: string[], loadK: (simd: 'auto' | 'plain' | 'relaxed', threads?: number | 'auto') => Promise<Kernels>): Promise<void> {
   const { values } = parseArgs({
     args,
     options: {
@@ -80,6 +82,7 @@ export async function trainTable(file: string, args: string[], loadK: (simd: 'au
       drop: { type: 'string' }, impute: { type: 'string' }, hidden: { type: 'string' }, epochs: { type: 'string' },
       lr: { type: 'string' }, momentum: { type: 'string' }, nesterov: { type: 'boolean' }, 'batch-size': { type: 'string' },
       seed: { type: 'string' }, 'validation-split': { type: 'string' }, save: { type: 'string' }, simd: { type: 'string' },
+      threads: { type: 'string' },
     },
   });
   const header = !values['no-header'];
@@ -148,7 +151,7 @@ export async function trainTable(file: string, args: string[], loadK: (simd: 'au
   }
   const yFit = classes ? yTrain : Float32Array.from(yTrain, (v) => (v - yMean) / ySd);
 
-  const k = await loadK(simd);
+  const k = await loadK(simd, threadsFlag(values.threads));
   const layers: LayerSpec[] = [normalization(), ...hidden.map((h) => dense(h, 'relu')), dense(classes ? classes.length : 1, classes ? 'softmax' : 'linear')];
   const model = k.sequential({ inputSize: features, layers, seed });
   try {
