@@ -7,7 +7,8 @@ export {
   softmax_forward, softmax_backward, column_sums,
 } from './activations';
 export { softmax_cross_entropy, cross_entropy, mean_squared_error } from './loss';
-export { sgd_seed, sgd_torch, adam, sum_squares, all_finite } from './optim';
+export { sgd_seed, sgd_torch, adam, sum_squares } from './optim';
+export { all_finite, max_abs_bits, update_bound_bits } from './finite';
 export { gather_rows } from './copy';
 export { im2col, col2im_add, zero_f32 } from './conv';
 export { max_pool_forward, max_pool_backward, avg_pool_forward, avg_pool_backward } from './pool';
@@ -24,7 +25,7 @@ export function heap_base(): usize {
 // The contract between this module and src/: bumped whenever an export's name, arguments or
 // meaning changes, and checked by loadKernels, so a stale .wasm fails loudly instead of computing
 // wrong results. Kept equal to ABI_VERSION in src/runtime/abi.ts.
-export const ABI_VERSION: i32 = 4;
+export const ABI_VERSION: i32 = 5;
 
 // which build this is, so a module handed in by the caller reports its own features
 export const RELAXED_SIMD: bool = ASC_FEATURE_RELAXED_SIMD;

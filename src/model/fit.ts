@@ -1,15 +1,17 @@
 // fit(): epochs of seeded, shuffled mini-batches. The whole dataset is copied into wasm memory
-// once, and each batch is gathered there by index, so a step costs no JS copies or allocations.
-// A dataset too large to hold twice (a big CSV table) stays where it is instead, and each batch's
-// rows are copied in from it: the same batches in the same order, so the same weights.
+// once, each epoch's rows are gathered there in its order, and each step trains on its slice, so a
+// step costs no JS copies or allocations. A dataset too large to hold twice (a big CSV table) stays
+// where it is instead, and each batch's rows are copied in from it: the same batches in the same
+// order, so the same weights (fit-data.ts).
 import type { Sequential } from './sequential.js';
 import type { Targets, FitOptions, History, EpochLogs } from './options.js';
 import { isOptimizer } from '../optim/optimizer.js';
 import { SGD } from '../optim/sgd.js';
 import { Block } from '../runtime/memory.js';
 import { InvalidArgumentError, TrainingDivergedError } from '../util/errors.js';
-import { positiveInt, bool, oneOf, allFinite, seed32 } from '../util/check.js';
+import { positiveInt, bool, oneOf, seed32 } from '../util/check.js';
 import { Rng } from '../util/rng.js';
+import { copyFinite, fitData, SHUFFLED_COPY_BYTES, type FitData } from './fit-data.js';
 
 // hand control back to the event loop this often, so timers, UI and abort signals run
 const YIELD_MS = 100;
@@ -20,7 +22,6 @@ export async function fit(model: Sequential, x: Float32Array, y: Targets, option
   model.alive();
   if (options === null || typeof options !== 'object') throw new InvalidArgumentError('options', 'an object', options);
   const rows = model.checkX('x', x);
-  allFinite('x', x); // trainBatch checks each batch; here all rows, before any step changes the model
   const indices = model.checkY('y', y, rows);
   const epochs = positiveInt('options.epochs', options.epochs ?? 1);
   const batchSize = positiveInt('options.batchSize', options.batchSize ?? 32);
@@ -36,7 +37,6 @@ export async function fit(model: Sequential, x: Float32Array, y: Targets, option
     const v = options.validationData;
     if (!Array.isArray(v) || v.length !== 2) throw new InvalidArgumentError('options.validationData', '[x, y]', v);
     model.checkY('options.validationData[1]', v[1], model.checkX('options.validationData[0]', v[0]));
-    allFinite('options.validationData[0]', v[0]);
     val = [v[0], v[1]];
   }
   for (const name of ['onEpochEnd', 'onBatchEnd'] as const) {
@@ -45,25 +45,20 @@ export async function fit(model: Sequential, x: Float32Array, y: Targets, option
 
   const history: History = { epochs: 0, loss: [], accuracy: [], valLoss: [], valAccuracy: [], samplesPerSec: [] };
   const arena = model.runtime.arena;
-  const k = model.runtime.exports;
   const width = indices ? 1 : model.outputSize;
   const batchesPerEpoch = Math.ceil(rows / batchSize);
   const rng = seed === undefined ? model.shuffler : new Rng(seed);
 
-  // the dataset and the row order live in wasm memory for the whole fit (or only the order, in JS)
+  // the dataset (fit-data.ts) and the row order live in wasm memory for the whole fit; every row of
+  // x is checked finite first (trainBatch checks each batch; here all rows, before any step)
+  const data: FitData = fitData(model.runtime, x, y, {
+    rows, features: model.inputSize, width, indices, inWasm, shuffle, shuffledCopy: x.byteLength <= SHUFFLED_COPY_BYTES,
+  });
   const blocks: Block[] = [];
   try {
-    let data: Block | null = null, labels: Block | null = null;
-    if (inWasm) {
-      // filled right below: no need to zero them first (the dataset can be tens of MB)
-      data = new Block(arena, x.length, false); blocks.push(data);
-      labels = new Block(arena, rows * width, false); blocks.push(labels);
-      data.f32.set(x);
-      if (indices) labels.i32.set(y); else labels.f32.set(y);
-    }
+    if (val) copyFinite(model.runtime, 'options.validationData[0]', val[0]);
     const order = new Block(arena, rows); blocks.push(order);
     model.workspace(Math.min(batchSize, rows));
-    const features = model.inputSize;
 
     let lastYield = performance.now();
     for (let epoch = 1; epoch <= epochs; epoch++) {
@@ -73,28 +68,18 @@ export async function fit(model: Sequential, x: Float32Array, y: Targets, option
       for (let i = 0; i < rows; i++) perm[i] = i;
       if (shuffle) rng.shuffle(perm);
       const t0 = performance.now();
+      data.epoch(order);
       let lossSum = 0, correct = 0, seen = 0;
       for (let b = 0; b < batchesPerEpoch; b++) {
         if (options.signal?.aborted) { history.stopped = 'aborted'; break; }
         model.alive(); // a callback may have disposed it: never write through freed memory
         const start = b * batchSize;
         const n = Math.min(batchSize, rows - start);
-        const ws = model.workspace(n);
-        if (data && labels) {
-          k.gather_rows(data.ptr, order.ptr + start * 4, n, features, ws.x.ptr);
-          k.gather_rows(labels.ptr, order.ptr + start * 4, n, width, indices ? ws.labels.ptr : ws.targets.ptr);
-        } else {
-          const perm = order.i32, xs = ws.x.f32, ys = indices ? ws.labels.i32 : ws.targets.f32;
-          for (let i = 0; i < n; i++) {
-            const r = perm[start + i]!;
-            for (let j = 0, o = i * features, from = r * features; j < features; j++) xs[o + j] = x[from + j]!;
-            for (let j = 0; j < width; j++) ys[i * width + j] = y[r * width + j]!;
-          }
-        }
+        const rowsAt = data.batch(order, start, n, model.workspace(n));
         if (indices && model.loss === 'mse') model.oneHot(n);
         let loss: number;
         try {
-          loss = model.step(n, indices, opt, epoch);
+          loss = model.step(n, indices, opt, epoch, rowsAt);
         } catch (e) {
           if (e instanceof TrainingDivergedError && onDivergence === 'stop') {
             history.stopped = 'diverged';
@@ -108,7 +93,7 @@ export async function fit(model: Sequential, x: Float32Array, y: Targets, option
         seen += n;
         options.onBatchEnd?.({ epoch, batch: b + 1, batches: batchesPerEpoch, loss });
         if (performance.now() - lastYield > YIELD_MS) {
-          await new Promise((r) => setTimeout(r, 0));
+          await nextTask();
           lastYield = performance.now();
         }
       }
@@ -131,9 +116,26 @@ export async function fit(model: Sequential, x: Float32Array, y: Targets, option
       if (history.stopped) break;
     }
   } finally {
+    data.free();
     for (const b of blocks) b.free();
     // fit's own optimizer ends with the fit: its velocities are nobody else's
     if (options.optimizer === undefined) opt.dispose();
   }
   return history;
+}
+
+/** A new task, so that timers, I/O, rendering and abort signals get their turn: setImmediate in
+ *  Node, a MessageChannel message in browsers; setTimeout(0) only as the last resort, since it waits
+ *  at least 1 ms in Node and 4 ms once nested in browsers, a few percent of a fast epoch. */
+function nextTask(): Promise<void> {
+  const g = globalThis as { setImmediate?: (f: () => void) => unknown };
+  if (typeof g.setImmediate === 'function') return new Promise((r) => { g.setImmediate!(r); });
+  if (typeof MessageChannel === 'function') {
+    return new Promise((r) => {
+      const ch = new MessageChannel();
+      ch.port1.onmessage = () => { ch.port1.close(); r(); };
+      ch.port2.postMessage(0);
+    });
+  }
+  return new Promise((r) => setTimeout(r, 0));
 }

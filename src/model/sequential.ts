@@ -75,6 +75,8 @@ export class Sequential {
   /** @internal the live layers */
   readonly net: readonly Layer[];
   private readonly params: Parameter[];
+  /** the first layer with parameters: the backward pass needs input gradients only above it */
+  private readonly firstTrainable: number;
   /** softmax + cross-entropy are fused: the last layer's softmax is left to the loss while training */
   private readonly fused: boolean;
   private disposedFlag = false;
@@ -83,6 +85,8 @@ export class Sequential {
 
   private cap = 0;
   private ws: Workspace | null = null;
+  /** see step(): 0 while the batch's rows are in the workspace */
+  private rowsAt = 0;
   private readonly call: LayerCall = { rows: 0, x: 0, y: 0, dy: 0, dx: 0, work: 0, scratch: 0, training: false, logits: false };
 
   /** @internal use k.sequential() */
@@ -125,6 +129,9 @@ export class Sequential {
     }
     this.net = net;
     this.params = net.flatMap((l) => l.params);
+    // the layers wrote their initial weights through `value`; nobody outside holds a view yet
+    for (const p of this.params) p.settle();
+    this.firstTrainable = net.findIndex((L) => L.params.length > 0);
   }
 
   get disposed(): boolean {
@@ -152,7 +159,7 @@ export class Sequential {
    *  [kh, kw, inChannels, filters], biases [units], batch norm's gamma and beta [channels]. */
   getWeights(): WeightTensor[] {
     this.alive();
-    return this.params.map((p) => ({ name: p.name, shape: p.shape.slice(), values: p.value.slice() }));
+    return this.params.map((p) => ({ name: p.name, shape: p.shape.slice(), values: p.values.slice() }));
   }
 
   /** Sets every weight from Float32Arrays (or WeightTensors, whose shapes are checked too) in
@@ -181,7 +188,7 @@ export class Sequential {
       }
       return a;
     });
-    arrays.forEach((a, i) => this.params[i]!.value.set(a));
+    arrays.forEach((a, i) => { const p = this.params[i]!; p.values.set(a); p.wrote(); });
   }
 
   /** A table of the layers: type, output shape, parameter count; and the total. Printed with
@@ -404,17 +411,24 @@ export class Sequential {
     for (let r = 0; r < rows; r++) t[r * out + lab[r]!] = 1;
   }
 
-  /** @internal forward, loss, backward, update on a loaded batch; returns the loss */
-  step(rows: number, indices: boolean, opt: Optimizer, epoch: number): number {
+  /** @internal forward, loss, backward, update on a loaded batch; returns the loss. `rowsAt`: where
+   *  the batch's input rows are when not in the workspace (fit trains on its shuffled copy of the
+   *  data in place); layers only ever read their input */
+  step(rows: number, indices: boolean, opt: Optimizer, epoch: number, rowsAt = 0): number {
     this.alive();
-    this.forward(rows, true, this.fused);
-    const loss = this.lossAndGradient(rows, indices);
-    if (!Number.isFinite(loss)) this.diverged(epoch, opt, loss, `the batch loss is ${loss}`);
-    this.backward(rows);
-    // the optimizer dry-runs the update and commits only if every new value is finite
-    if (!opt.apply(this.params)) this.diverged(epoch, opt, loss, 'the update (or the gradient) is not finite');
-    this.commit(rows);
-    return loss;
+    this.rowsAt = rowsAt;
+    try {
+      this.forward(rows, true, this.fused);
+      const loss = this.lossAndGradient(rows, indices);
+      if (!Number.isFinite(loss)) this.diverged(epoch, opt, loss, `the batch loss is ${loss}`);
+      this.backward(rows);
+      // the optimizer commits only once every new value is shown finite (optim/guard.ts)
+      if (!opt.apply(this.params)) this.diverged(epoch, opt, loss, 'the update (or the gradient) is not finite');
+      this.commit(rows);
+      return loss;
+    } finally {
+      this.rowsAt = 0;
+    }
   }
 
   /** @internal correct predictions in the last loss call */
@@ -429,6 +443,13 @@ export class Sequential {
 
   // ---------------------------------------------------------------- the passes
 
+  /** layer l's input: the batch's rows (the workspace's, or step's rowsAt) up to the first layer
+   *  that is not in place, then the previous layer's output */
+  private inputOf(l: number): number {
+    const ws = this.ws!;
+    return this.rowsAt !== 0 && ws.acts[l] === ws.acts[0] ? this.rowsAt : ws.acts[l]!.ptr;
+  }
+
   /** logits: leave the last layer's softmax to the fused loss; end: stop before this layer */
   private forward(rows: number, training: boolean, logits: boolean, end = this.net.length): void {
     const ws = this.ws!, c = this.call, last = this.net.length - 1;
@@ -436,7 +457,7 @@ export class Sequential {
     for (let l = 0; l < end; l++) {
       const L = this.net[l]!;
       if (L.inPlace) continue;
-      c.x = ws.acts[l]!.ptr; c.y = ws.acts[l + 1]!.ptr; c.work = ws.work[l] ? ws.work[l]!.ptr : 0;
+      c.x = this.inputOf(l); c.y = ws.acts[l + 1]!.ptr; c.work = ws.work[l] ? ws.work[l]!.ptr : 0;
       c.logits = logits && l === last;
       L.forward(this.runtime, c);
     }
@@ -449,7 +470,7 @@ export class Sequential {
     for (let l = 0; l < this.net.length; l++) {
       const L = this.net[l]!;
       if (!L.commit) continue;
-      c.x = ws.acts[l]!.ptr; c.y = ws.acts[l + 1]!.ptr; c.work = ws.work[l] ? ws.work[l]!.ptr : 0;
+      c.x = this.inputOf(l); c.y = ws.acts[l + 1]!.ptr; c.work = ws.work[l] ? ws.work[l]!.ptr : 0;
       L.commit(this.runtime, c);
     }
   }
@@ -466,12 +487,11 @@ export class Sequential {
     const ws = this.ws!, c = this.call, last = this.net.length - 1;
     let d = ws.dA.ptr, other = ws.dB.ptr;
     c.rows = rows; c.training = true;
-    // the input gradient is needed only above the first layer that has parameters
-    const first = this.net.findIndex((L) => L.params.length > 0);
+    const first = this.firstTrainable;
     for (let l = last; l >= 0 && l >= first; l--) {
       const L = this.net[l]!;
       if (L.inPlace) continue;
-      c.x = ws.acts[l]!.ptr; c.y = ws.acts[l + 1]!.ptr; c.work = ws.work[l] ? ws.work[l]!.ptr : 0;
+      c.x = this.inputOf(l); c.y = ws.acts[l + 1]!.ptr; c.work = ws.work[l] ? ws.work[l]!.ptr : 0;
       c.dy = d; c.dx = l > first ? other : 0; c.logits = this.fused && l === last;
       L.backward(this.runtime, c);
       if (c.dx) { const t = d; d = other; other = t; }

@@ -4,6 +4,7 @@ import type { Parameter } from '../runtime/parameter.js';
 import type { Block } from '../runtime/memory.js';
 import { InvalidArgumentError } from '../util/errors.js';
 import { finiteNumber } from '../util/check.js';
+import { f32 } from './guard.js';
 import { Optimizer, rate, specOf, type Rate, type ClipOptions, type OptimizerState, type StateViews } from './optimizer.js';
 
 export interface AdamOptions extends ClipOptions {
@@ -45,6 +46,18 @@ export class Adam extends Optimizer<'m' | 'v'> {
   }
 
   protected prepare(): void {}
+
+  protected magnitudeBound(m: number, lr: number, gscale: number, clip: number): number {
+    const t = this.iterations + 1, eps = f32(this.epsilon);
+    const g = Math.min(m * gscale, clip) + this.weightDecay * m; // the effective gradient
+    const m1 = this.beta1 * m + (1 - this.beta1) * g; // first moment
+    const m2 = this.beta2 * m + (1 - this.beta2) * g * g; // second moment (not negative: the guard checks it)
+    const root = Math.sqrt(m2), scaled = root / Math.sqrt(f32(1 - Math.pow(this.beta2, t)));
+    // the denominator sqrt(m2) / sqrt(bc2) + eps is at least eps; a zero eps or bc1 makes these
+    // infinite or NaN, which no bound passes
+    const ratio = m1 / eps, step = lr / f32(1 - Math.pow(this.beta1, t));
+    return m * gscale + g + g * g + m1 + m2 + root + scaled + eps + ratio + step * ratio + m;
+  }
 
   protected run(p: Parameter, s: { blocks: Block[] } | null, commit: boolean, lr: number, gscale: number, clip: number): number {
     const t = this.iterations + 1;

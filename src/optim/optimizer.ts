@@ -4,14 +4,15 @@
 // optimizer steps it (or state(param) asks for it), and freed with the parameter or the
 // optimizer. Two optimizers on one model never see each other's state.
 //
-// A step runs as dry run + commit, so that a step whose result would not be finite changes
-// nothing: every parameter's update is first computed without writing, and only if all are
-// finite is it written.
+// A step runs as guard + commit, so that a step whose result would not be finite changes
+// nothing: every parameter's update is first shown finite without writing (guard.ts: one read of
+// its tensors and a magnitude bound, or else an exact dry run), and only if all are is it written.
 import { Parameter } from '../runtime/parameter.js';
 import { Block } from '../runtime/memory.js';
 import { InvalidArgumentError, TrainingDivergedError } from '../util/errors.js';
 import { finiteNumber } from '../util/check.js';
 import type { Schedule, ScheduleSpec } from './schedules.js';
+import { FINITE_BOUND, NON_FINITE_BITS, SCAN_MIN, magnitudeOf } from './guard.js';
 
 /** a number, or a function of the optimizer's step number (0 for its first update) */
 export type Rate = number | Schedule;
@@ -39,6 +40,15 @@ interface Slot {
    *  checkpoint restored it. PyTorch's buffer starts from the gradient only when it is not. */
   stepped: boolean;
   forget: () => void;
+  /** state(param) handed out views of the state: from then on only reading it tells what it holds */
+  exposed: boolean;
+  /** a bound on every magnitude in the parameter's value and in this state, proven by the guard
+   *  for this optimizer's last commit; it holds while the parameter's `writes` equal `heldWrites`
+   *  and neither the value nor the state has been exposed; -1: none */
+  held: number;
+  heldWrites: number;
+  /** the bound the guard proved for the step being committed (-1: the exact dry run decided) */
+  next: number;
 }
 
 export function rate(name: string, v: unknown, fallback: number, max?: number): Rate {
@@ -94,8 +104,10 @@ export abstract class Optimizer<K extends string = string> {
     if (!(param instanceof Parameter)) throw new InvalidArgumentError('param', 'a Parameter', param);
     param.alive();
     const slot = this.slot(param);
-    // handed out, it may be written: from now on it is the buffer (as a preset torch momentum_buffer)
+    // handed out, it may be written: from now on it is the buffer (as a preset torch momentum_buffer),
+    // and the guard reads it every step
     slot.stepped = true;
+    slot.exposed = true;
     const views = {} as Record<K, Float32Array>;
     this.stateNames.forEach((name, i) => Object.defineProperty(views, name, { enumerable: true, get: () => { param.alive(); return slot.blocks[i]!.f32; } }));
     return views;
@@ -140,7 +152,7 @@ export abstract class Optimizer<K extends string = string> {
     }
   }
 
-  /** @internal dry run over all parameters, then commit; false (and no change) when not finite */
+  /** @internal the guard over all parameters, then the commit; false (and no change) when not finite */
   apply(params: readonly Parameter[]): boolean {
     if (params.length === 0) { this.iterations++; return true; }
     const lr = this.learningRate;
@@ -154,11 +166,45 @@ export abstract class Optimizer<K extends string = string> {
       if (norm > this.clipNorm) gscale = this.clipNorm / norm;
     }
     const clip = this.clipValue ?? Infinity;
+    if (!this.guard(params, lr, gscale, clip)) return false;
     const keep = this.keepsState();
-    for (const p of params) if (this.run(p, keep ? this.slot(p) : null, false, lr, gscale, clip) === 0) return false;
-    for (const p of params) this.run(p, keep ? this.slot(p) : null, true, lr, gscale, clip);
-    if (keep) for (const p of params) this.slots.get(p)!.stepped = true;
+    for (const p of params) {
+      const s = keep ? this.slot(p) : null;
+      this.run(p, s, true, lr, gscale, clip);
+      p.wrote();
+      if (s) { s.stepped = true; s.held = s.next; s.heldWrites = p.writes; }
+    }
     this.iterations++;
+    return true;
+  }
+
+  /** @internal true when every value the update of `params` would write is finite; writes nothing.
+   *  A large parameter's magnitude bound comes from one read of its gradient when this optimizer's
+   *  last commit bounded its value and state and nothing else can have written them since, else
+   *  from one read of all its tensors; where the rule's bound on what it computes is not far inside
+   *  float32's range, and for small parameters, an exact dry run decides (guard.ts).
+   *  Runs after prepare(), with apply's learning rate, global-norm scale and clip value. */
+  guard(params: readonly Parameter[], lr: number, gscale: number, clip: number): boolean {
+    const keep = this.keepsState();
+    for (const p of params) {
+      const s = keep ? this.slot(p) : null;
+      if (s) s.next = -1;
+      if (p.size >= SCAN_MIN) {
+        const k = p.runtime.exports;
+        const known = s !== null && s.held >= 0 && s.heldWrites === p.writes && !s.exposed && !p.exposed;
+        if (known) {
+          const bits = k.max_abs_bits(p.gradPtr, p.size) >>> 0;
+          const bound = bits < NON_FINITE_BITS ? this.magnitudeBound(Math.max(s.held, magnitudeOf(bits)), lr, gscale, clip) : Infinity;
+          if (bound <= FINITE_BOUND) { s.next = bound; continue; }
+        }
+        // the bound carried from commit to commit grows each time: now and then it is read afresh
+        const s0 = s ? s.blocks[0]!.ptr : 0, s1 = s && s.blocks.length > 1 ? s.blocks[1]!.ptr : 0;
+        const bits = k.update_bound_bits(p.valuePtr, s0, s1, p.gradPtr, p.size) >>> 0;
+        const bound = bits < NON_FINITE_BITS ? this.magnitudeBound(magnitudeOf(bits), lr, gscale, clip) : Infinity;
+        if (bound <= FINITE_BOUND) { if (s) s.next = bound; continue; }
+      }
+      if (this.run(p, s, false, lr, gscale, clip) === 0) return false;
+    }
     return true;
   }
 
@@ -168,6 +214,7 @@ export abstract class Optimizer<K extends string = string> {
     const slot = this.slot(param);
     tensors.forEach((t, i) => slot.blocks[i]!.f32.set(t));
     slot.stepped = stepped;
+    slot.held = -1;
   }
 
   /** @internal checkpoint description (hyperparameters and step count) */
@@ -185,7 +232,12 @@ export abstract class Optimizer<K extends string = string> {
 
   /** per-step values the kernels need (evaluated schedules), before any parameter runs */
   protected abstract prepare(): void;
-  /** one kernel pass: returns 0 when a new value would not be finite (then nothing was written) */
+  /** An upper bound on the magnitude of every value the rule's kernel computes for one parameter
+   *  (effective gradient, state, new value, and each step in between) when no input (value, gradient,
+   *  state) exceeds m in magnitude and the second state tensor, if any, is not negative. */
+  protected abstract magnitudeBound(m: number, lr: number, gscale: number, clip: number): number;
+  /** one kernel pass: commit writes the update (the guard has shown it finite); otherwise nothing is
+   *  written, and the result is 0 when a new value would not be finite */
   protected abstract run(p: Parameter, state: { blocks: Block[]; stepped: boolean } | null, commit: boolean, lr: number, gscale: number, clip: number): number;
 
   protected evaluate(name: string, r: Rate, max?: number): number {
@@ -207,7 +259,7 @@ export abstract class Optimizer<K extends string = string> {
       for (const b of blocks) b.free();
       throw e;
     }
-    const slot: Slot = { blocks, stepped: false, forget: () => {} };
+    const slot: Slot = { blocks, stepped: false, forget: () => {}, exposed: false, held: -1, heldWrites: 0, next: -1 };
     const unhook = p.onDispose(() => slot.forget());
     slot.forget = () => {
       if (this.slots.get(p) !== slot) return;

@@ -70,6 +70,20 @@ export class SGD extends Optimizer<'velocity'> {
     return this.mu !== 0;
   }
 
+  protected magnitudeBound(m: number, lr: number, gscale: number, clip: number): number {
+    const mu = this.mu, decoupled = this.decoupledWeightDecay;
+    // the effective gradient: clamped (or scaled), plus coupled weight decay
+    const g = Math.min(m * gscale, clip) + (decoupled ? 0 : this.weightDecay) * m;
+    if (this.convention === 'pytorch') {
+      const b = mu * m + g; // the buffer: dampening only shrinks the gradient's share
+      const d = g + mu * b; // the direction, with or without Nesterov
+      return m * gscale + g + b + mu * b + d + lr * d + m;
+    }
+    const v = mu * m + lr * g; // the velocity
+    // the new value: w (1 - decay) + v, or Nesterov's w (1 - decay) + mu v - lr g
+    return m * gscale + g + m * (1 + (decoupled ? lr * this.weightDecay : 0)) + v + mu * v + lr * g;
+  }
+
   protected run(p: Parameter, s: { blocks: Block[]; stepped: boolean } | null, commit: boolean, lr: number, gscale: number, clip: number): number {
     const k = p.runtime.exports;
     const c = commit ? 1 : 0;

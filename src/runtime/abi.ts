@@ -30,6 +30,8 @@ export interface KernelExports extends LayerKernelExports {
   softmax_cross_entropy(z: number, rows: number, cols: number, labels: number, indices: number, dz: number, correct: number): number;
   cross_entropy(p: number, rows: number, cols: number, labels: number, indices: number, dp: number, correct: number): number;
   mean_squared_error(y: number, t: number, n: number, dy: number): number;
+  /** commit 1 writes the update and returns 1 (the divergence guard has shown it finite); commit 0 writes
+   *  nothing and returns 1 when every new value would be finite (the same for sgd_torch and adam) */
   sgd_seed(w: number, v: number, g: number, n: number, lr: number, beta: number, nesterov: number,
            wd: number, decay: number, gscale: number, clip: number, commit: number): number;
   sgd_torch(w: number, b: number, g: number, n: number, lr: number, mu: number, damp: number, nesterov: number,
@@ -37,12 +39,18 @@ export interface KernelExports extends LayerKernelExports {
   adam(w: number, m: number, v: number, g: number, n: number, lr: number, b1: number, b2: number, eps: number,
        wd: number, bc1: number, bc2: number, gscale: number, clip: number, commit: number): number;
   sum_squares(x: number, n: number): number;
+  /** 1 when all n floats at x are finite */
   all_finite(x: number, n: number): number;
+  /** bits of max |x[i]| over n floats, as an unsigned number (read it with >>> 0): below 0x7f800000 exactly when all are finite */
+  max_abs_bits(x: number, n: number): number;
+  /** bits of the largest of |w|, |g|, |s0| and s1 taken with its sign, over n elements (s0 = 0, s1 = 0: no such state);
+   *  at or above 0x7f800000 when any is not finite or s1 holds a negative value */
+  update_bound_bits(w: number, s0: number, s1: number, g: number, n: number): number;
   gather_rows(src: number, idx: number, count: number, width: number, dst: number): void;
 }
 
 /** the module's ABI_VERSION export must equal this (assembly/index.ts) */
-export const ABI_VERSION = 4;
+export const ABI_VERSION = 5;
 
 export const MODE_ZERO = 0;
 export const MODE_ACC = 1;

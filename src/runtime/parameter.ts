@@ -1,6 +1,12 @@
 // A trainable tensor: its value and its gradient, side by side in wasm memory. Whatever an
 // optimizer remembers about it (velocity, Adam's moments) belongs to that optimizer, which frees
 // it when the parameter is disposed.
+//
+// The divergence guard (optim/guard.ts) may skip reading a value it bounded at its last commit, so
+// the parameter keeps account of who can have changed it since: `writes` counts the library's own
+// writes (commits, setWeights), and `exposed` records for good that the public `value` view was
+// handed out, after which anything may have been written through it at any time. Code inside the
+// library reads and writes through `values` and reports its writes with wrote().
 import type { Runtime } from './runtime.js';
 import { Block } from './memory.js';
 import { InvalidArgumentError } from '../util/errors.js';
@@ -17,6 +23,10 @@ export class Parameter {
   private readonly g: Block;
   private disposedFlag = false;
   private readonly disposers = new Set<() => void>();
+  /** @internal writes the library made to the value (commits, setWeights) */
+  writes = 0;
+  /** @internal `value` was handed out: its contents are known only by reading them */
+  exposed = false;
 
   /** @internal use k.parameter() */
   constructor(runtime: Runtime, shape: readonly number[], name: string) {
@@ -50,12 +60,19 @@ export class Parameter {
       throw new InvalidArgumentError('init', 'an array of numbers, a Float32Array or { shape: number[] }', init);
     }
     const p = new Parameter(runtime, shape, name);
-    if (values) p.value.set(values);
+    if (values) p.values.set(values);
     return p;
   }
 
   /** live view of the values (re-taken after memory growth: do not keep it across allocations) */
-  get value(): Float32Array { this.alive(); return this.v.f32; }
+  get value(): Float32Array { this.alive(); this.exposed = true; return this.v.f32; }
+  /** @internal the same view for the library's own reads and writes (report writes with wrote()) */
+  get values(): Float32Array { this.alive(); return this.v.f32; }
+  /** @internal the library wrote the value */
+  wrote(): void { this.writes++; }
+  /** @internal for a model's constructor only: its layers initialised the value through `value`,
+   *  and no view of it can be held outside the model yet */
+  settle(): void { this.exposed = false; }
   get grad(): Float32Array { this.alive(); return this.g.f32; }
   /** @internal byte offsets for the kernels */
   get valuePtr(): number { return this.v.ptr; }

@@ -1,0 +1,157 @@
+// `npx tsx bench/lean-step.ts`: how lean a training step is, on one thread (issue 11, point 6).
+//   1. W1 trainBatch (784-128-10, batch 64) in samples/s and as a fraction of the in-run peak probe,
+//      each W1 repetition followed by a probe (as bench/ours.ts does), for each SIMD build
+//   2. the divergence guard's share of a W1 step: W1 steps with and without it, in turns
+//   3. one fit() epoch against trainBatch over the same 125 batches, in turns
+//   4. the founding document's regression (y = 2x, one weight, SGD lr 0.01 momentum 0.9): building it
+//      and its first 200 steps in a fresh process right after loadKernels(), against the same in
+//      TF.js's wasm backend right after it is ready, processes taken in turns
+// Medians throughout: this 2-core machine is shared, so every comparison is interleaved.
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { performance } from 'node:perf_hooks';
+import { loadKernels, dense, SGD, type Kernels } from '../src/index.js';
+import { loadMnist, type Digits } from '../src/data/mnist.js';
+import { loadBenchKernels } from './bench-kernels.js';
+import { makeProbe } from './peak.js';
+import { median, timeInTurns } from './timing.js';
+import { mlpStepper, W1 } from './workloads.js';
+import { loadTfjs, tfjsLinearStepper } from './peers/tfjs.js';
+
+const child = process.argv[2] === '--first-200' ? process.argv[3] : null;
+
+/** flops of one W1 sample: forward 784x128 and 128x10 products, backward both weight gradients and
+ *  the hidden layer's input gradient (the first layer's is never computed), 2 flops a multiply-add */
+const W1_FLOPS = 2 * (784 * 128 + 128 * 10) + 2 * (784 * 128 + 128 * 10) + 2 * (128 * 10);
+const ROUNDS_200 = 5;
+
+if (child) await first200(child);
+else await main();
+
+async function main(): Promise<void> {
+  await import('./flags.js'); // the parent only: relaxed SIMD on Node 20, before any wasm is compiled
+  // the bench's own data: the first 8,000 training digits
+  const train = (await loadMnist({ trainRows: 8000, testRows: 0 })).train;
+  for (const build of ['plain', 'relaxed'] as const) {
+    const k = await loadKernels({ simd: build, threads: 1 });
+    if (k.features.relaxedSimd !== (build === 'relaxed')) { console.log(`${build}: not available here`); continue; }
+    console.log(`--- ${build} build, one thread`);
+    w1AgainstPeak(k, await loadBenchKernels(build), train);
+    guardShare(k, train);
+    await fitAgainstTrainBatch(k, train);
+  }
+  founding200();
+}
+
+function w1AgainstPeak(k: Kernels, bench: Awaited<ReturnType<typeof loadBenchKernels>>, train: Digits): void {
+  const probe = makeProbe(bench, 50), peaks: number[] = [];
+  const s = mlpStepper(k, W1, train);
+  const [t] = timeInTurns([s.step], { repMs: 200, reps: 11, warmupMs: 400, afterRep: () => peaks.push(probe.once()) });
+  s.dispose();
+  const rate = W1.batch / t!.seconds, peak = median(peaks);
+  console.log(`W1 trainBatch: ${(rate / 1000).toFixed(1)}k samples/s = ${(rate * W1_FLOPS / 1e9).toFixed(1)} GFLOP/s, ` +
+    `${(100 * rate * W1_FLOPS / 1e9 / peak).toFixed(1)}% of the in-run peak ${peak.toFixed(1)} GFLOP/s (spread ${(100 * t!.spread).toFixed(0)}%)`);
+}
+
+/** W1 as workloads.ts builds it, with its optimizer at hand */
+function w1Model(k: Kernels) {
+  return { model: k.sequential({ inputSize: 784, layers: [dense(128, 'relu'), dense(10, 'softmax')], seed: 1 }), opt: new SGD({ learningRate: 0.01, momentum: 0.9 }) };
+}
+
+function batches(train: Digits): { x: Float32Array[]; y: Uint8Array[] } {
+  const x: Float32Array[] = [], y: Uint8Array[] = [];
+  for (let r = 0; r + W1.batch <= train.rows; r += W1.batch) {
+    x.push(train.x.subarray(r * 784, (r + W1.batch) * 784));
+    y.push(train.y.subarray(r, r + W1.batch));
+  }
+  return { x, y };
+}
+
+/** The guard's cost inside a step: two W1 models stepped alternately (ABBA, so neither always goes
+ *  first), one with its optimizer's guard switched off on that instance only; the difference of the
+ *  median step times. The guard alone, timed apart, leaves out the cache misses it takes in a step
+ *  (and the full reads it makes now and then), so both are printed. */
+function guardShare(k: Kernels, train: Digits): void {
+  const on = w1Model(k), off = w1Model(k), { x, y } = batches(train), params = on.model.parameters();
+  (off.opt as unknown as { guard: () => boolean }).guard = () => true;
+  const models = [on, off], times: number[][] = [[], []];
+  let i = 0;
+  for (let s = 0; s < 200 + 2 * 1500; s++) {
+    for (let u = 0; u < 2; u++) {
+      const m = models[s % 2 === 0 ? u : 1 - u]!;
+      const t = performance.now();
+      m.model.trainBatch(x[i]!, y[i]!, m.opt);
+      if (s >= 200) times[m === on ? 0 : 1]!.push(performance.now() - t);
+    }
+    i = (i + 1) % x.length;
+  }
+  const withGuard = median(times[0]!), without = median(times[1]!);
+  // after a step the gradients are that step's and prepare() has run: what the guard sees inside apply()
+  const [alone] = timeInTurns([() => { on.opt.guard(params, 0.01, 1, Infinity); }], { repMs: 50, reps: 11, warmupMs: 100 });
+  console.log(`divergence guard: ${(1000 * (withGuard - without)).toFixed(1)} us of a ${(1000 * withGuard).toFixed(0)} us W1 step = ` +
+    `${(100 * (withGuard - without) / withGuard).toFixed(2)}% (in turns with the guard switched off; alone: ${(alone!.seconds * 1e6).toFixed(1)} us)`);
+  on.model.dispose(); off.model.dispose();
+}
+
+async function fitAgainstTrainBatch(k: Kernels, train: Digits): Promise<void> {
+  const a = w1Model(k), b = w1Model(k), { x, y } = batches(train);
+  const fitEpoch = () => a.model.fit(train.x, train.y, { epochs: 1, batchSize: W1.batch, optimizer: a.opt });
+  const trainEpoch = () => { for (let j = 0; j < x.length; j++) b.model.trainBatch(x[j]!, y[j]!, b.opt); };
+  for (let w = 0; w < 2; w++) { await fitEpoch(); trainEpoch(); }
+  const fits: number[] = [], steps: number[] = [];
+  for (let r = 0; r < 9; r++) {
+    let t = performance.now(); await fitEpoch(); fits.push(performance.now() - t);
+    t = performance.now(); trainEpoch(); steps.push(performance.now() - t);
+  }
+  const f = median(fits), s = median(steps);
+  console.log(`fit() epoch ${f.toFixed(1)} ms, trainBatch over the same ${x.length} batches ${s.toFixed(1)} ms: fit runs at ${(s / f).toFixed(3)} of trainBatch`);
+  a.model.dispose(); b.model.dispose();
+}
+
+/** fresh processes, ours and TF.js's in turns: each prints {ms} for building the regression and its first 200 steps */
+function founding200(): void {
+  const script = fileURLToPath(import.meta.url);
+  const run = (who: string): { ms: number; weight?: number } | { skipped: string } => {
+    const r = spawnSync(process.execPath, [...process.execArgv, script, '--first-200', who], { encoding: 'utf8' });
+    const line = r.stdout.trim().split('\n').pop() ?? '';
+    try { return JSON.parse(line); } catch { return { skipped: (r.stderr || line).trim().split('\n').pop() ?? 'no output' }; }
+  };
+  const ours: number[] = [], tf: number[] = [];
+  let skipped = '';
+  for (let r = 0; r < ROUNDS_200; r++) {
+    const o = run('ours');
+    if ('skipped' in o) throw new Error(`the first-200 child failed: ${o.skipped}`);
+    ours.push(o.ms);
+    if (skipped) continue;
+    const t = run('tfjs');
+    if ('skipped' in t) skipped = t.skipped; else tf.push(t.ms);
+  }
+  const m = median(ours);
+  console.log(`--- the founding regression, built and stepped 200 times in a fresh process (median of ${ROUNDS_200})`);
+  console.log(`ours (loadKernels() defaults): ${m.toFixed(2)} ms`);
+  if (skipped) console.log(`TF.js wasm: skipped (${skipped})`);
+  else console.log(`TF.js wasm: ${median(tf).toFixed(1)} ms; ours is ${(median(tf) / m).toFixed(1)}x faster`);
+}
+
+async function first200(who: string): Promise<void> {
+  if (who === 'ours') {
+    const k = await loadKernels();
+    const t0 = performance.now();
+    const model = k.sequential({ inputSize: 1, layers: [dense(1, 'linear', { bias: false })], loss: 'mse', seed: 3 });
+    model.setWeights([Float32Array.of(0)]);
+    const sgd = new SGD({ learningRate: 0.01, momentum: 0.9 });
+    const xs = Float32Array.of(1, 2, 3, 4), ys = Float32Array.of(2, 4, 6, 8);
+    for (let s = 0; s < 200; s++) model.trainBatch(xs, ys, sgd);
+    const ms = performance.now() - t0;
+    console.log(JSON.stringify({ ms, weight: model.getWeights()[0]!.values[0] }));
+    return;
+  }
+  const peer = await loadTfjs('wasm');
+  if ('skipped' in peer) { console.log(JSON.stringify({ skipped: peer.skipped })); return; }
+  const t0 = performance.now();
+  const s = tfjsLinearStepper(peer);
+  for (let i = 0; i < 200; i++) s.step();
+  const ms = performance.now() - t0;
+  s.dispose();
+  console.log(JSON.stringify({ ms }));
+}
