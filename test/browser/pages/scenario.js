@@ -3,12 +3,12 @@
 // Float32 results come back as their bit patterns, so "identical" means bitwise.
 
 /** bit patterns of a Float32Array */
-function bits(f32) {
+export function bits(f32) {
   return Array.from(new Uint32Array(f32.buffer.slice(f32.byteOffset, f32.byteOffset + f32.byteLength)));
 }
 
 /** deterministic inputs, exact in float32: multiples of 1/128 in [-1, 1) */
-function inputs(rows, cols) {
+export function inputs(rows, cols) {
   const x = new Float32Array(rows * cols);
   for (let i = 0; i < x.length; i++) x[i] = ((i * 7919 + 13) % 256) / 128 - 1;
   return x;

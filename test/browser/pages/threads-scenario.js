@@ -3,17 +3,7 @@
 // GEMMs are large enough to be split among threads (test/browser/threads.once.test.ts checks that
 // with splitGemm), a few steps each; float32 results come back as bit patterns.
 
-/** bit patterns of a Float32Array */
-function bits(f32) {
-  return Array.from(new Uint32Array(f32.buffer.slice(f32.byteOffset, f32.byteOffset + f32.byteLength)));
-}
-
-/** deterministic inputs, exact in float32: multiples of 1/128 in [-1, 1) */
-function inputs(rows, cols) {
-  const x = new Float32Array(rows * cols);
-  for (let i = 0; i < x.length; i++) x[i] = ((i * 7919 + 13) % 256) / 128 - 1;
-  return x;
-}
+import { bits, inputs } from './scenario.js';
 
 export const MLP = { inputSize: 400, hidden: 256, classes: 10, batch: 64, steps: 6 };
 export const CNN = { shape: [16, 16, 3], batch: 32, steps: 4 };
