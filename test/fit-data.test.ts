@@ -1,6 +1,6 @@
-// fit()'s data (src/model/fit-data.ts): however the dataset is held (a shuffled second copy, the
-// copy in order, batch gathers from the one copy, or JS memory), each batch is the same rows of x
-// with the same labels or targets, bit for bit, and a model trains to the same weights.
+// fit()'s data (src/model/fit-data.ts): whether the dataset is copied into wasm memory or left in JS
+// memory, each batch is the same rows of x with the same labels or targets, bit for bit, and a model
+// trains to the same weights.
 import { describe, it, expect, beforeAll } from 'vitest';
 import { SGD, dense, flatten, type Kernels } from '../src/index.js';
 import { fitData, type DataLayout } from '../src/model/fit-data.js';
@@ -16,27 +16,21 @@ beforeAll(async () => {
 const ROWS = 23, F = 5, W = 3;
 
 describe('fitData', () => {
-  const layouts: Array<[string, Partial<DataLayout>]> = [
-    ['a shuffled second copy', { inWasm: true, shuffle: true, shuffledCopy: true }],
-    ['gathers from the one copy', { inWasm: true, shuffle: true, shuffledCopy: false }],
-    ['JS memory', { inWasm: false, shuffle: true, shuffledCopy: false }],
-    ['the copy in order (no shuffle)', { inWasm: true, shuffle: false, shuffledCopy: true }],
-  ];
+  const layouts: Array<[string, Partial<DataLayout>]> = [['wasm memory', { inWasm: true }], ['JS memory', { inWasm: false }]];
   for (const indices of [true, false]) {
     it(`every batch is rows order[start..] of x with their ${indices ? 'class ids' : 'targets'}, whichever way the data is held`, () => {
       const x = seeded(ROWS * F, 1), y = indices ? Int32Array.from({ length: ROWS }, (_, i) => (i * 7) % W) : seeded(ROWS * W, 2);
       for (const [name, l] of layouts) {
-        const layout = { rows: ROWS, features: F, width: indices ? 1 : W, indices, ...l } as DataLayout;
+        const layout = { features: F, width: indices ? 1 : W, indices, ...l } as DataLayout;
         const data = fitData(k, x, y, layout);
         const order = new Block(k.arena, ROWS), ws = { x: new Block(k.arena, 8 * F), labels: new Block(k.arena, 8), targets: new Block(k.arena, 8 * W) };
         for (let epoch = 0; epoch < 3; epoch++) {
           const perm = order.i32;
-          for (let i = 0; i < ROWS; i++) perm[i] = layout.shuffle ? (i * (5 + 2 * epoch) + epoch) % ROWS : i;
-          data.epoch(order);
+          for (let i = 0; i < ROWS; i++) perm[i] = (i * (5 + 2 * epoch) + epoch) % ROWS;
           for (let start = 0; start < ROWS; start += 8) {
             const n = Math.min(8, ROWS - start);
-            const at = data.batch(order, start, n, ws);
-            const rows = new Float32Array(k.exports.memory.buffer, at || ws.x.ptr, n * F);
+            data.gather(order, start, n, ws);
+            const rows = ws.x.f32;
             for (let i = 0; i < n; i++) {
               const r = perm[start + i]!;
               const what = `${name}, epoch ${epoch}, row ${start + i}`;
@@ -51,7 +45,7 @@ describe('fitData', () => {
     });
   }
 
-  it('a model trains to the same bits from the shuffled copy, from JS memory, and (flatten first) on the rows in place', async () => {
+  it('a model (flatten first) trains to the same bits from wasm memory and from JS memory', async () => {
     const x = seeded(40 * 12, 3), y = Int32Array.from({ length: 40 }, (_, i) => (i * 3) % 4);
     const train = async (dataInWasm: boolean) => {
       const m = k.sequential({ inputShape: [3, 2, 2], layers: [flatten(), dense(7, 'relu'), dense(4, 'softmax')], seed: 5 });

@@ -1,8 +1,7 @@
 // fit(): epochs of seeded, shuffled mini-batches. The whole dataset is copied into wasm memory
-// once, each epoch's rows are gathered there in its order, and each step trains on its slice, so a
-// step costs no JS copies or allocations. A dataset too large to hold twice (a big CSV table) stays
-// where it is instead, and each batch's rows are copied in from it: the same batches in the same
-// order, so the same weights (fit-data.ts).
+// once, and each batch is gathered there by index, so a step costs no JS copies or allocations.
+// A dataset too large to hold twice (a big CSV table) stays where it is instead, and each batch's
+// rows are copied in from it: the same batches in the same order, so the same weights (fit-data.ts).
 import type { Sequential } from './sequential.js';
 import type { Targets, FitOptions, History, EpochLogs } from './options.js';
 import { isOptimizer } from '../optim/optimizer.js';
@@ -11,7 +10,7 @@ import { Block } from '../runtime/memory.js';
 import { InvalidArgumentError, TrainingDivergedError } from '../util/errors.js';
 import { positiveInt, bool, oneOf, seed32 } from '../util/check.js';
 import { Rng } from '../util/rng.js';
-import { copyFinite, fitData, SHUFFLED_COPY_BYTES, type FitData } from './fit-data.js';
+import { copyFinite, fitData, type FitData } from './fit-data.js';
 
 // hand control back to the event loop this often, so timers, UI and abort signals run
 const YIELD_MS = 100;
@@ -51,9 +50,7 @@ export async function fit(model: Sequential, x: Float32Array, y: Targets, option
 
   // the dataset (fit-data.ts) and the row order live in wasm memory for the whole fit; every row of
   // x is checked finite first (trainBatch checks each batch; here all rows, before any step)
-  const data: FitData = fitData(model.runtime, x, y, {
-    rows, features: model.inputSize, width, indices, inWasm, shuffle, shuffledCopy: x.byteLength <= SHUFFLED_COPY_BYTES,
-  });
+  const data: FitData = fitData(model.runtime, x, y, { features: model.inputSize, width, indices, inWasm });
   const blocks: Block[] = [];
   try {
     if (val) copyFinite(model.runtime, 'options.validationData[0]', val[0]);
@@ -68,18 +65,17 @@ export async function fit(model: Sequential, x: Float32Array, y: Targets, option
       for (let i = 0; i < rows; i++) perm[i] = i;
       if (shuffle) rng.shuffle(perm);
       const t0 = performance.now();
-      data.epoch(order);
       let lossSum = 0, correct = 0, seen = 0;
       for (let b = 0; b < batchesPerEpoch; b++) {
         if (options.signal?.aborted) { history.stopped = 'aborted'; break; }
         model.alive(); // a callback may have disposed it: never write through freed memory
         const start = b * batchSize;
         const n = Math.min(batchSize, rows - start);
-        const rowsAt = data.batch(order, start, n, model.workspace(n));
+        data.gather(order, start, n, model.workspace(n));
         if (indices && model.loss === 'mse') model.oneHot(n);
         let loss: number;
         try {
-          loss = model.step(n, indices, opt, epoch, rowsAt);
+          loss = model.step(n, indices, opt, epoch);
         } catch (e) {
           if (e instanceof TrainingDivergedError && onDivergence === 'stop') {
             history.stopped = 'diverged';

@@ -85,8 +85,6 @@ export class Sequential {
 
   private cap = 0;
   private ws: Workspace | null = null;
-  /** see step(): 0 while the batch's rows are in the workspace */
-  private rowsAt = 0;
   private readonly call: LayerCall = { rows: 0, x: 0, y: 0, dy: 0, dx: 0, work: 0, scratch: 0, training: false, logits: false };
 
   /** @internal use k.sequential() */
@@ -411,24 +409,17 @@ export class Sequential {
     for (let r = 0; r < rows; r++) t[r * out + lab[r]!] = 1;
   }
 
-  /** @internal forward, loss, backward, update on a loaded batch; returns the loss. `rowsAt`: where
-   *  the batch's input rows are when not in the workspace (fit trains on its shuffled copy of the
-   *  data in place); layers only ever read their input */
-  step(rows: number, indices: boolean, opt: Optimizer, epoch: number, rowsAt = 0): number {
+  /** @internal forward, loss, backward, update on a loaded batch; returns the loss */
+  step(rows: number, indices: boolean, opt: Optimizer, epoch: number): number {
     this.alive();
-    this.rowsAt = rowsAt;
-    try {
-      this.forward(rows, true, this.fused);
-      const loss = this.lossAndGradient(rows, indices);
-      if (!Number.isFinite(loss)) this.diverged(epoch, opt, loss, `the batch loss is ${loss}`);
-      this.backward(rows);
-      // the optimizer commits only once every new value is shown finite (optim/guard.ts)
-      if (!opt.apply(this.params)) this.diverged(epoch, opt, loss, 'the update (or the gradient) is not finite');
-      this.commit(rows);
-      return loss;
-    } finally {
-      this.rowsAt = 0;
-    }
+    this.forward(rows, true, this.fused);
+    const loss = this.lossAndGradient(rows, indices);
+    if (!Number.isFinite(loss)) this.diverged(epoch, opt, loss, `the batch loss is ${loss}`);
+    this.backward(rows);
+    // the optimizer commits only once every new value is shown finite (optim/guard.ts)
+    if (!opt.apply(this.params)) this.diverged(epoch, opt, loss, 'the update (or the gradient) is not finite');
+    this.commit(rows);
+    return loss;
   }
 
   /** @internal correct predictions in the last loss call */
@@ -443,13 +434,6 @@ export class Sequential {
 
   // ---------------------------------------------------------------- the passes
 
-  /** layer l's input: the batch's rows (the workspace's, or step's rowsAt) up to the first layer
-   *  that is not in place, then the previous layer's output */
-  private inputOf(l: number): number {
-    const ws = this.ws!;
-    return this.rowsAt !== 0 && ws.acts[l] === ws.acts[0] ? this.rowsAt : ws.acts[l]!.ptr;
-  }
-
   /** logits: leave the last layer's softmax to the fused loss; end: stop before this layer */
   private forward(rows: number, training: boolean, logits: boolean, end = this.net.length): void {
     const ws = this.ws!, c = this.call, last = this.net.length - 1;
@@ -457,7 +441,7 @@ export class Sequential {
     for (let l = 0; l < end; l++) {
       const L = this.net[l]!;
       if (L.inPlace) continue;
-      c.x = this.inputOf(l); c.y = ws.acts[l + 1]!.ptr; c.work = ws.work[l] ? ws.work[l]!.ptr : 0;
+      c.x = ws.acts[l]!.ptr; c.y = ws.acts[l + 1]!.ptr; c.work = ws.work[l] ? ws.work[l]!.ptr : 0;
       c.logits = logits && l === last;
       L.forward(this.runtime, c);
     }
@@ -470,7 +454,7 @@ export class Sequential {
     for (let l = 0; l < this.net.length; l++) {
       const L = this.net[l]!;
       if (!L.commit) continue;
-      c.x = this.inputOf(l); c.y = ws.acts[l + 1]!.ptr; c.work = ws.work[l] ? ws.work[l]!.ptr : 0;
+      c.x = ws.acts[l]!.ptr; c.y = ws.acts[l + 1]!.ptr; c.work = ws.work[l] ? ws.work[l]!.ptr : 0;
       L.commit(this.runtime, c);
     }
   }
@@ -491,7 +475,7 @@ export class Sequential {
     for (let l = last; l >= 0 && l >= first; l--) {
       const L = this.net[l]!;
       if (L.inPlace) continue;
-      c.x = this.inputOf(l); c.y = ws.acts[l + 1]!.ptr; c.work = ws.work[l] ? ws.work[l]!.ptr : 0;
+      c.x = ws.acts[l]!.ptr; c.y = ws.acts[l + 1]!.ptr; c.work = ws.work[l] ? ws.work[l]!.ptr : 0;
       c.dy = d; c.dx = l > first ? other : 0; c.logits = this.fused && l === last;
       L.backward(this.runtime, c);
       if (c.dx) { const t = d; d = other; other = t; }
