@@ -314,6 +314,26 @@ describe('the guard stays out of the way', () => {
     model.dispose();
   });
 
+  it('saving between steps (a model file, a checkpoint, ONNX, getWeights) reads the weights without exposing them: the carried bound stays in use', () => {
+    const model = k.sequential({ inputSize: 40, layers: [dense(16, 'relu'), dense(3, 'softmax')], seed: 1 });
+    const opt = new SGD({ learningRate: 0.01, momentum: 0.9 });
+    const x = seeded(6 * 40, 3), y = Int32Array.from({ length: 6 }, (_, i) => i % 3);
+    for (let s = 0; s < 3; s++) model.trainBatch(x, y, opt);
+    const scans = vi.spyOn(k.exports, 'update_bound_bits');
+    for (let s = 0; s < 40; s++) {
+      model.save();
+      model.save({ optimizer: opt });
+      model.save({ format: 'onnx' });
+      model.getWeights();
+      model.trainBatch(x, y, opt);
+    }
+    expect(model.parameters().some((p) => p.exposed)).toBe(false);
+    // a full read only now and then, as without the saves (the test above): not on every step
+    expect(scans.mock.calls.length).toBeLessThan(10);
+    scans.mockRestore();
+    model.dispose();
+  });
+
   it('an ordinary training step scans each large parameter once and dry-runs only the small ones', () => {
     for (const opt of [new SGD({ learningRate: 0.01, momentum: 0.9 }), new SGD({ learningRate: 0.01, momentum: 0.9, convention: 'pytorch' }), new Adam()]) {
       // kernels of 40 x 16 = 640 (scanned) and 16 x 3 = 48 (dry run), biases of 16 and 3

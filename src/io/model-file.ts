@@ -115,7 +115,7 @@ export function saveModel(model: Sequential, options: SaveOptions = {}, encodeOn
   const arch: ArchJson = { inputShape: c.inputShape, layers: c.layers, loss: c.loss, seed: c.seed };
   const metadata: Record<string, string> = { ...userMetadata(options.metadata), format: format === 'torch' ? 'pt' : 'momentum-wasm', library: `momentum-wasm ${VERSION}`, architecture: JSON.stringify(arch) };
   const ours = new Map<string, { shape: number[]; data: Float32Array }>();
-  for (const p of model.parameters()) ours.set(p.name, { shape: p.shape.slice(), data: p.value.slice() });
+  for (const p of model.parameters()) ours.set(p.name, { shape: p.shape.slice(), data: p.values.slice() });
   for (const t of model.stateTensors()) ours.set(t.name, { shape: t.shape.slice(), data: t.block.f32.slice() });
   const tensors: Array<[string, Tensor]> = [];
   if (format === 'torch') {

@@ -54,7 +54,7 @@ export function saveOnnx(model: Sequential, metadata: Record<string, string>, en
     const layer = model.net[i]!;
     // the layer's current values by local name ('conv2d_0/kernel' → 'kernel'), read while encoding
     const tensors = new Map<string, Float32Array>();
-    for (const p of layer.params) tensors.set(p.name.slice(p.name.lastIndexOf('/') + 1), p.value);
+    for (const p of layer.params) tensors.set(p.name.slice(p.name.lastIndexOf('/') + 1), p.values);
     for (const t of layer.state) tensors.set(t.name.slice(t.name.lastIndexOf('/') + 1), t.block.f32);
     value = type.onnx(spec, shape, tensors, graph.layer(`${spec.type}_${i}`, value, where), where);
     shape = type.outputShape(spec, shape, where);
