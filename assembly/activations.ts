@@ -161,18 +161,18 @@ export function scale_row(y: usize, cols: i32, s: f32): void {
 }
 
 // db[j] = sum_i dy[i, j]: the bias gradient, summed down the rows four columns at a time
-export function column_sums(dy: usize, rows: i32, cols: i32, db: usize): void {
+export function column_sums(dy: usize, rows: i32, cols: i32, ld: i32, db: usize): void {
   let j = 0;
+  const step = <usize>ld << 2;
   for (; j + 4 <= cols; j += 4) {
     let acc = f32x4.splat(0);
     let p = dy + (<usize>j << 2);
-    const step = <usize>cols << 2;
     for (let i = 0; i < rows; i++) { acc = f32x4.add(acc, v128.load(p)); p += step; }
     v128.store(db + (<usize>j << 2), acc);
   }
   for (; j < cols; j++) {
     let s: f32 = 0;
-    for (let i = 0; i < rows; i++) s += load<f32>(dy + ((<usize>i * cols + j) << 2));
+    for (let i = 0; i < rows; i++) s += load<f32>(dy + ((<usize>i * ld + j) << 2));
     store<f32>(db + (<usize>j << 2), s);
   }
 }

@@ -93,22 +93,23 @@ export function conv_c1_forward(x: usize, rows: i32, H: i32, W: i32, KH: i32, KW
   }
 }
 
-// dw ([KH, KW, 1, F]) = Σ over the batch of x-window · dy: the filter gradient, written (not
-// accumulated). dy is rows x OH x OW x F. Per sample, dy is transposed into pad (filter-major,
+// dw ([KH, KW, 1, F]) = Σ over the batch of x-window · dy: the filter gradient of filters
+// [f0, f1), written (not accumulated); each filter's sum runs over the samples in order whatever
+// the range, so threads given ranges of filters write what one thread writes. dy is rows x OH x OW x F. Per sample, dy is transposed into pad (filter-major,
 // rows padded with zeros to a multiple of 4 pixels), then each (filter, kernel row) sweeps the
 // sample's pixels four at a time with one accumulator per kernel column.
 export function conv_c1_filter_grad(x: usize, rows: i32, H: i32, W: i32, KH: i32, KW: i32, PT: i32, PL: i32, OH: i32, OW: i32,
-                                    F: i32, dy: usize, dw: usize, pad: usize): void {
+                                    F: i32, f0: i32, f1: i32, dy: usize, dw: usize, pad: usize): void {
   const Hp = OH - 1 + KH, Wp = padded_width(OW, KW);
   const ow4 = (OW + 3) & ~3;
   const rowb = <usize>Wp << 2;
   const dyt = pad + (<usize>((Hp + 1) * Wp + 8) << 2);
-  memory.fill(dw, 0, <usize>(KH * KW * F) << 2);
+  for (let t = 0; t < KH * KW; t++) for (let f = f0; f < f1; f++) store<f32>(dw + (<usize>(t * F + f) << 2), 0);
   for (let n = 0; n < rows; n++) {
     pad_sample(x + (<usize>(n * H * W) << 2), H, W, PT, PL, Hp, Wp, pad);
     // dyt[f][oh][0..ow4) = dy[n, oh, ow, f], zeros past OW
     const dyn = dy + (<usize>(n * OH * OW * F) << 2);
-    for (let f = 0; f < F; f++) {
+    for (let f = f0; f < f1; f++) {
       for (let oh = 0; oh < OH; oh++) {
         const d = dyt + (<usize>((f * OH + oh) * ow4) << 2);
         for (let ow = 0; ow < ow4; ow++) {
@@ -116,7 +117,7 @@ export function conv_c1_filter_grad(x: usize, rows: i32, H: i32, W: i32, KH: i32
         }
       }
     }
-    for (let f = 0; f < F; f++) {
+    for (let f = f0; f < f1; f++) {
       for (let kh = 0; kh < KH; kh++) {
         // kernel columns in groups of up to 8 accumulators
         for (let kw0 = 0; kw0 < KW; kw0 += 8) {

@@ -8,7 +8,9 @@
 //   u(i) = (h(i) >>> 8) * 2^-24                     in [0, 1), exact in f32
 // The golden-ratio multiply spreads consecutive i over all 32 bits before the xor, and the xor
 // (not an add) keeps the masks of two counters from being shifted copies of each other.
-// Element i is kept when u(i) >= rate: mask = 1/(1 - rate), else 0; y = x * mask.
+// Element i is kept when u(i) >= rate: mask = 1/(1 - rate), else 0; y = x * mask. A call may
+// cover a part of the tensor: i0 is the index of its first element in the whole, so the parts of a
+// split (one a thread) draw exactly the masks of one call over everything.
 
 const GOLDEN: u32 = 0x9E3779B9;
 
@@ -25,12 +27,12 @@ const GOLDEN: u32 = 0x9E3779B9;
   return v128.xor(h, i32x4.shr_u(h, 16));
 }
 
-export function dropout_forward(x: usize, y: usize, mask: usize, n: i32, rate: f32, seed: u32, counter: u32): void {
+export function dropout_forward(x: usize, y: usize, mask: usize, n: i32, rate: f32, seed: u32, counter: u32, i0: u32): void {
   const key = fmix32(fmix32(seed) + counter);
   const scale: f32 = 1 / (1 - rate); // never used when rate = 1: no u reaches 1
   const rateV = f32x4.splat(rate), scaleV = f32x4.splat(scale), zero = f32x4.splat(0);
   const keyV = i32x4.splat(<i32>key), unit = f32x4.splat(1.0 / 16777216.0);
-  let iv = i32x4.mul(i32x4(0, 1, 2, 3), i32x4.splat(<i32>GOLDEN)); // i * GOLDEN, advanced by 4 * GOLDEN
+  let iv = i32x4.mul(i32x4.add(i32x4(0, 1, 2, 3), i32x4.splat(<i32>i0)), i32x4.splat(<i32>GOLDEN)); // i * GOLDEN, advanced by 4 * GOLDEN
   const step = i32x4.splat(<i32>(4 * GOLDEN));
   let i = 0;
   for (; i + 4 <= n; i += 4) {
@@ -43,7 +45,7 @@ export function dropout_forward(x: usize, y: usize, mask: usize, n: i32, rate: f
     iv = i32x4.add(iv, step);
   }
   for (; i < n; i++) {
-    const h = fmix32((<u32>i * GOLDEN) ^ key);
+    const h = fmix32(((i0 + <u32>i) * GOLDEN) ^ key);
     const u = <f32>(h >>> 8) * <f32>(1.0 / 16777216.0);
     const m: f32 = u >= rate ? scale : 0;
     const o = <usize>i << 2;

@@ -8,53 +8,62 @@
   return <usize>((n * H + ih) * W + iw) * <usize>C << 2;
 }
 
-// y = the window max per channel; argmax (i32) = flat index into x of that max, the first in
-// row-major window order on ties (a strict > never replaces an earlier equal value).
+// y = the window max per channel; argmax (i32) = the index of that max within its image's H x W x C
+// values, the first in row-major window order on ties (a strict > never replaces an earlier equal
+// value). Indices within the image, so a call over some of the images (a thread's part) writes
+// exactly what a call over all of them writes there.
 export function max_pool_forward(x: usize, rows: i32, H: i32, W: i32, C: i32, PH: i32, PW: i32, SH: i32, SW: i32,
                                  OH: i32, OW: i32, y: usize, argmax: usize): void {
   const lane = i32x4(0, 1, 2, 3);
   let out: usize = 0; // byte offset of the current output pixel in y and argmax
-  for (let n = 0; n < rows; n++) for (let oh = 0; oh < OH; oh++) for (let ow = 0; ow < OW; ow++) {
-    const ih0 = oh * SH, iw0 = ow * SW;
-    let c = 0;
-    for (; c + 4 <= C; c += 4) {
-      const first = ((n * H + ih0) * W + iw0) * C + c;
-      let best = v128.load(x + (<usize>first << 2));
-      let at = i32x4.add(i32x4.splat(first), lane);
-      for (let ph = 0; ph < PH; ph++) for (let pw = 0; pw < PW; pw++) {
-        const i = ((n * H + ih0 + ph) * W + iw0 + pw) * C + c;
-        const v = v128.load(x + (<usize>i << 2));
-        const gt = f32x4.gt(v, best);
-        best = v128.bitselect(v, best, gt);
-        at = v128.bitselect(i32x4.add(i32x4.splat(i), lane), at, gt);
+  for (let n = 0; n < rows; n++) {
+    const xn = x + pixel(n, 0, 0, H, W, C);
+    for (let oh = 0; oh < OH; oh++) for (let ow = 0; ow < OW; ow++) {
+      const ih0 = oh * SH, iw0 = ow * SW;
+      let c = 0;
+      for (; c + 4 <= C; c += 4) {
+        const first = (ih0 * W + iw0) * C + c;
+        let best = v128.load(xn + (<usize>first << 2));
+        let at = i32x4.add(i32x4.splat(first), lane);
+        for (let ph = 0; ph < PH; ph++) for (let pw = 0; pw < PW; pw++) {
+          const i = ((ih0 + ph) * W + iw0 + pw) * C + c;
+          const v = v128.load(xn + (<usize>i << 2));
+          const gt = f32x4.gt(v, best);
+          best = v128.bitselect(v, best, gt);
+          at = v128.bitselect(i32x4.add(i32x4.splat(i), lane), at, gt);
+        }
+        const o = out + (<usize>c << 2);
+        v128.store(y + o, best);
+        v128.store(argmax + o, at);
       }
-      const o = out + (<usize>c << 2);
-      v128.store(y + o, best);
-      v128.store(argmax + o, at);
-    }
-    for (; c < C; c++) {
-      let at = ((n * H + ih0) * W + iw0) * C + c;
-      let best = load<f32>(x + (<usize>at << 2));
-      for (let ph = 0; ph < PH; ph++) for (let pw = 0; pw < PW; pw++) {
-        const i = ((n * H + ih0 + ph) * W + iw0 + pw) * C + c;
-        const v = load<f32>(x + (<usize>i << 2));
-        if (v > best) { best = v; at = i; }
+      for (; c < C; c++) {
+        let at = (ih0 * W + iw0) * C + c;
+        let best = load<f32>(xn + (<usize>at << 2));
+        for (let ph = 0; ph < PH; ph++) for (let pw = 0; pw < PW; pw++) {
+          const i = ((ih0 + ph) * W + iw0 + pw) * C + c;
+          const v = load<f32>(xn + (<usize>i << 2));
+          if (v > best) { best = v; at = i; }
+        }
+        const o = out + (<usize>c << 2);
+        store<f32>(y + o, best);
+        store<i32>(argmax + o, at);
       }
-      const o = out + (<usize>c << 2);
-      store<f32>(y + o, best);
-      store<i32>(argmax + o, at);
+      out += <usize>C << 2;
     }
-    out += <usize>C << 2;
   }
 }
 
-// dx = 0, then dx[argmax[i]] += dy[i]: each output's gradient goes to the input it took its max from
-export function max_pool_backward(dy: usize, argmax: usize, nOut: i32, dx: usize, nIn: i32): void {
-  memory.fill(dx, 0, <usize>nIn << 2);
-  for (let i = 0; i < nOut; i++) {
-    const o = <usize>i << 2;
-    const d = dx + (<usize>load<i32>(argmax + o) << 2);
-    store<f32>(d, load<f32>(d) + load<f32>(dy + o));
+// per image: dx = 0, then dx[argmax[i]] += dy[i], each output's gradient to the input it took its
+// max from; outPer and inPer are the values per image of dy (and argmax) and of dx
+export function max_pool_backward(dy: usize, argmax: usize, rows: i32, outPer: i32, dx: usize, inPer: i32): void {
+  memory.fill(dx, 0, <usize>(rows * inPer) << 2);
+  for (let n = 0; n < rows; n++) {
+    const dxn = dx + (<usize>(n * inPer) << 2), first = <usize>(n * outPer) << 2;
+    for (let i = 0; i < outPer; i++) {
+      const o = first + (<usize>i << 2);
+      const d = dxn + (<usize>load<i32>(argmax + o) << 2);
+      store<f32>(d, load<f32>(d) + load<f32>(dy + o));
+    }
   }
 }
 

@@ -4,6 +4,7 @@
 import { describe, it, expect, beforeAll } from 'vitest';
 import type { Kernels } from '../src/index.js';
 import { kernelsUnderTest, put, seeded, closeness, guarded } from './helpers.js';
+import { sameBits } from './model-helpers.js';
 import * as oracle from './oracle/layers-oracle.js';
 
 let k: Kernels;
@@ -35,10 +36,18 @@ describe('conv_c1_forward and conv_c1_filter_grad (one input channel, stride 1)'
           Y.b.free();
         }
         const DW = guarded(k, seeded(KH * KW * F, 99)); // stale values: the kernel writes, not adds
-        k.exports.conv_c1_filter_grad(X.ptr, N, H, W, KH, KW, g.PT, g.PL, g.OH, g.OW, F, DY.ptr, DW.at, pad.ptr);
+        k.exports.conv_c1_filter_grad(X.ptr, N, H, W, KH, KW, g.PT, g.PL, g.OH, g.OW, F, 0, F, DY.ptr, DW.at, pad.ptr);
         const sum = N * g.OH * g.OW;
         expect(DW.guardsIntact(), `${where}: wrote outside dw`).toBe(true);
         expect(closeness(DW.data(), oracle.conv2dFilterGrad(x, dy, g), 1e-5 * Math.sqrt(sum), 1e-5), `${where} dw`).toBeLessThanOrEqual(1);
+        // filters [0, f) and [f, F) in two calls (as two threads): the same bits as one call
+        const whole = DW.data().slice(), f = F >> 1;
+        const PARTS = guarded(k, seeded(KH * KW * F, 98));
+        k.exports.conv_c1_filter_grad(X.ptr, N, H, W, KH, KW, g.PT, g.PL, g.OH, g.OW, F, f, F, DY.ptr, PARTS.at, pad.ptr);
+        k.exports.conv_c1_filter_grad(X.ptr, N, H, W, KH, KW, g.PT, g.PL, g.OH, g.OW, F, 0, f, DY.ptr, PARTS.at, pad.ptr);
+        expect(PARTS.guardsIntact(), `${where}: filter ranges wrote outside dw`).toBe(true);
+        expect(sameBits(PARTS.data(), whole), `${where} dw by filter ranges`).toBe(true);
+        PARTS.b.free();
         for (const blk of [X, Wt, B, DY, pad, DW.b]) blk.free();
         cases++;
       }

@@ -156,7 +156,7 @@ function convViaKernels(g: ConvGeometry, x: Float32Array, w: Float32Array, b: Fl
     e.gemm(0, 1, np, K, F, dyChunk, F, Wt.ptr, F, dcol.ptr, K, 0, 0, s, 0);
     lk.col2im_add(dcol.ptr, ...geo(g), p0, np, DX.at);
   }
-  e.column_sums(DY.ptr, P, F, DB.at);
+  e.column_sums(DY.ptr, P, F, F, DB.at);
   const outs = { Y, DW, DB, DX };
   for (const [name, o] of Object.entries(outs)) expect(o.guardsIntact(), `${tag(g)}: ${name} guards`).toBe(true);
   const r = { y: Y.data(), dw: DW.data(), db: DB.data(), dx: DX.data() };
@@ -220,7 +220,7 @@ const pgeo = (g: PoolGeometry) => [g.N, g.H, g.W, g.C, g.PH, g.PW, g.SH, g.SW, g
 
 describe('max pooling', () => {
   for (const ties of [false, true]) {
-    it(`forward (values and flat argmax) and backward, every H, W in {1,3,5,7,9}, C in {1,3,5,17}, overlapping windows${ties ? ', many ties (first wins)' : ''}`, () => {
+    it(`forward (values and argmax within the image) and backward, every H, W in {1,3,5,7,9}, C in {1,3,5,17}, overlapping windows${ties ? ', many ties (first wins)' : ''}`, () => {
       let seed = ties ? 7000 : 1;
       for (const g of poolGrid()) {
         const nIn = g.N * g.H * g.W * g.C, nOut = g.N * g.OH * g.OW * g.C;
@@ -231,8 +231,10 @@ describe('max pooling', () => {
         const X = put(k, x), DY = put(k, dy), Y = stale(nOut), A = stale(nOut), DX = stale(nIn);
         lk.max_pool_forward(X.ptr, ...pgeo(g), Y.at, A.at);
         expect(firstDiff(Y.data(), f32(want.y)), ptag(g)).toBe(-1);
-        expect(Array.from(A.i32()), ptag(g)).toEqual(Array.from(want.argmax));
-        lk.max_pool_backward(DY.ptr, A.at, nOut, DX.at, nIn);
+        // the oracle's flat index into the batch, less the image's start
+        const inPer = nIn / g.N, outPer = nOut / g.N;
+        expect(Array.from(A.i32()), ptag(g)).toEqual(Array.from(want.argmax, (a, i) => a - Math.floor(i / outPer) * inPer));
+        lk.max_pool_backward(DY.ptr, A.at, g.N, outPer, DX.at, inPer);
         expect(closeness(DX.data(), oracle.maxPoolBackward(x, dy, g), 1e-6, 1e-6), ptag(g)).toBeLessThanOrEqual(1);
         for (const o of [Y, A, DX]) expect(o.guardsIntact(), ptag(g)).toBe(true);
         free(X, DY, Y.b, A.b, DX.b);
@@ -365,12 +367,25 @@ describe('dropout', () => {
   function run(x: Float32Array, rate: number, seed: number, counter: number) {
     const n = x.length;
     const X = put(k, x), Y = stale(n), MASK = stale(n);
-    lk.dropout_forward(X.ptr, Y.at, MASK.at, n, rate, seed, counter);
+    lk.dropout_forward(X.ptr, Y.at, MASK.at, n, rate, seed, counter, 0);
     expect(Y.guardsIntact() && MASK.guardsIntact()).toBe(true);
     const r = { y: Y.data(), mask: MASK.data() };
     free(X, Y.b, MASK.b);
     return r;
   }
+
+  it('a tensor dropped in parts (i0 = each part\'s first index, as threads call it) gets the masks of one call over all of it', () => {
+    const n = 1003, x = seeded(n, 41);
+    const whole = run(x, 0.4, 9, 3);
+    const X = put(k, x), Y = stale(n), MASK = stale(n);
+    for (const [lo, hi] of [[0, 4], [4, 500], [500, 1000], [1000, 1003]] as const) {
+      lk.dropout_forward(X.ptr + lo * 4, Y.at + lo * 4, MASK.at + lo * 4, hi - lo, 0.4, 9, 3, lo);
+    }
+    expect(Y.guardsIntact() && MASK.guardsIntact()).toBe(true);
+    expect(Array.from(MASK.data())).toEqual(Array.from(whole.mask));
+    expect(Array.from(Y.data())).toEqual(Array.from(whole.y));
+    free(X, Y.b, MASK.b);
+  });
 
   it('100k elements, rate 0.3: mask in {0, 1/0.7}, kept fraction 0.7 ± 0.01, y = x·mask exactly', () => {
     const n = 100_003, rate = 0.3;

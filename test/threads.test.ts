@@ -10,7 +10,7 @@ import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
 import {
-  loadKernels, dense, conv2d, maxPool2d, avgPool2d, flatten, dropout, batchNorm, SGD, Adam, InvalidArgumentError,
+  loadKernels, dense, conv2d, maxPool2d, avgPool2d, flatten, dropout, batchNorm, normalization, SGD, Adam, InvalidArgumentError,
   type Kernels, type LayerSpec, type Optimizer, type SequentialConfig,
 } from '../src/index.js';
 import { splitGemm, GEMM_MIN_MACS_PER_THREAD } from '../src/runtime/parallel-gemm.js';
@@ -146,6 +146,69 @@ describe('bitwise identical weights for threads = 1, 2, 3 and 8', () => {
       opt.dispose();
     }
     results[1]!.forEach((w, i) => expect(sameBits(w, results[0]![i]!)).toBe(true));
+  });
+});
+
+describe('every kernel split, however small (splitAll): still the same bits for threads = 1, 2, 3 and 8', () => {
+  /** the kernels the pool's workers ran parts of while `f` ran, on every threaded instance */
+  async function splitting<T>(f: () => Promise<T>): Promise<{ result: T; ran: Set<string> }> {
+    const ran = new Set<string>();
+    const restore: Array<() => void> = [];
+    for (const t of THREADS.slice(1)) {
+      const k = await kernels(t), pool = k.threadPool!;
+      // the dispatcher's list: the module's functions, in export order
+      const names = Object.keys(k.exports).filter((n) => typeof (k.exports as unknown as Record<string, unknown>)[n] === 'function' && !n.startsWith('__'));
+      const run = pool.run.bind(pool);
+      pool.run = (workers, own) => { if (workers > 0) ran.add(names[pool.job(0)[0]!]!); run(workers, own); };
+      k.splitAll = true;
+      restore.push(() => { k.splitAll = false; pool.run = run; });
+    }
+    try {
+      return { result: await f(), ran };
+    } finally {
+      for (const r of restore) r();
+    }
+  }
+
+  it('MLP with tanh, sigmoid, relu, dropout and normalization; SGD (both conventions), Nesterov, Adam with clipNorm', async () => {
+    const rows = 96, x = seeded(rows * 30, 12), y = Int32Array.from({ length: rows }, (_, i) => i % 5);
+    const config: SequentialConfig = {
+      inputSize: 30, layers: [normalization(), dense(24, 'tanh'), dropout(0.3), dense(17, 'sigmoid'), dense(13, 'relu'), dense(5, 'softmax')], seed: 4,
+    };
+    for (const opt of [
+      () => new SGD({ learningRate: 0.05, momentum: 0.9 }),
+      () => new SGD({ learningRate: 0.05, momentum: 0.9, convention: 'pytorch', weightDecay: 1e-3 }),
+      () => new SGD({ learningRate: 0.05, momentum: 0.9, nesterov: true }),
+      () => new Adam({ learningRate: 0.01, clipNorm: 0.5 }),
+    ]) {
+      const { result, ran } = await splitting(() => trainEverywhere(config, opt, x, y, 32, 3));
+      expectSameBits(result);
+      for (const kernel of ['gemm', 'batchnorm_forward', 'dropout_forward', 'multiply_f32', 'tanh_backward', 'sigmoid_backward', 'relu_backward', 'column_sums', 'gather_rows', 'all_finite']) {
+        expect(ran, kernel).toContain(kernel);
+      }
+      expect([...ran].some((n) => ['sgd_seed', 'sgd_torch', 'adam'].includes(n))).toBe(true);
+    }
+  });
+
+  it('LeNet-like CNN on one channel (the direct kernels), max pooling, then a 3-channel CNN with every layer type', async () => {
+    const n = 40, x1 = seeded(n * 16 * 16, 21), y = Int32Array.from({ length: n }, (_, i) => i % 10);
+    const lenet: SequentialConfig = {
+      inputShape: [16, 16, 1], seed: 3,
+      layers: [conv2d(6, 5, 'relu'), maxPool2d(2), conv2d(8, 3, 'relu'), maxPool2d(2), flatten(), dense(20, 'relu'), dense(10, 'softmax')],
+    };
+    const one = await splitting(() => trainEverywhere(lenet, () => new SGD({ learningRate: 0.02, momentum: 0.9 }), x1, y, 20, 2));
+    expectSameBits(one.result);
+    for (const kernel of ['conv_c1_forward', 'conv_c1_filter_grad', 'max_pool_forward', 'max_pool_backward', 'im2col', 'col2im_add', 'transpose_bias_relu', 'zero_f32', 'max_abs_bits']) {
+      expect(one.ran, kernel).toContain(kernel);
+    }
+    const layers: LayerSpec[] = [
+      conv2d(8, 3, 'relu', { padding: 'same' }), batchNorm(), maxPool2d(2),
+      conv2d(12, 3, 'tanh', { stride: 2 }), avgPool2d(2), flatten(), dropout(0.25), dense(10, 'softmax'),
+    ];
+    const x3 = seeded(n * 12 * 12 * 3, 22);
+    const three = await splitting(() => trainEverywhere({ inputShape: [12, 12, 3], layers, seed: 6 }, () => new Adam({ learningRate: 0.01 }), x3, y, 20, 2));
+    expectSameBits(three.result);
+    for (const kernel of ['avg_pool_forward', 'avg_pool_backward', 'batchnorm_forward']) expect(three.ran, kernel).toContain(kernel);
   });
 });
 

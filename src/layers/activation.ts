@@ -1,30 +1,31 @@
 // The activations a dense or conv2d layer applies to its output, in place, and their derivatives
 // from that output (enough for every activation here, so the pre-activation is never kept).
-import type { KernelExports } from '../runtime/abi.js';
+import type { Runtime } from '../runtime/runtime.js';
+import { perElement, perRow } from '../runtime/parts.js';
 import type { OnnxGraph, TorchModule } from './layer.js';
 
 export const ACTIVATIONS = ['relu', 'sigmoid', 'tanh', 'linear', 'softmax'] as const;
 export type Activation = (typeof ACTIVATIONS)[number];
 
 /** y = act(y) over rows × cols (softmax along each row of cols); relu runs in the GEMM epilogue */
-export function activate(k: KernelExports, act: Activation, y: number, rows: number, cols: number): void {
+export function activate(rt: Runtime, act: Activation, y: number, rows: number, cols: number): void {
   const n = rows * cols;
   switch (act) {
-    case 'sigmoid': k.sigmoid_forward(y, y, n); break;
-    case 'tanh': k.tanh_forward(y, y, n); break;
-    case 'softmax': k.softmax_forward(y, y, rows, cols); break;
+    case 'sigmoid': perElement(rt, 'sigmoid_forward', n, [y, y]); break;
+    case 'tanh': perElement(rt, 'tanh_forward', n, [y, y]); break;
+    case 'softmax': perRow(rt, 'softmax_forward', rows, cols, [y, y]); break;
     case 'relu': case 'linear': break;
   }
 }
 
 /** d (dL/dy) becomes dL/dz in place, from the layer's output y */
-export function activateBackward(k: KernelExports, act: Activation, y: number, d: number, rows: number, cols: number): void {
+export function activateBackward(rt: Runtime, act: Activation, y: number, d: number, rows: number, cols: number): void {
   const n = rows * cols;
   switch (act) {
-    case 'relu': k.relu_backward(y, d, d, n); break;
-    case 'sigmoid': k.sigmoid_backward(y, d, d, n); break;
-    case 'tanh': k.tanh_backward(y, d, d, n); break;
-    case 'softmax': k.softmax_backward(y, d, d, rows, cols); break;
+    case 'relu': perElement(rt, 'relu_backward', n, [y, d, d]); break;
+    case 'sigmoid': perElement(rt, 'sigmoid_backward', n, [y, d, d]); break;
+    case 'tanh': perElement(rt, 'tanh_backward', n, [y, d, d]); break;
+    case 'softmax': perRow(rt, 'softmax_backward', rows, cols, [y, d, d]); break;
     case 'linear': break;
   }
 }

@@ -4,6 +4,7 @@
 // once the step is committed; predict and evaluate use the running statistics. The running
 // statistics are state: saved and loaded, never stepped by an optimizer.
 import type { Runtime } from '../runtime/runtime.js';
+import { normalizeRows } from '../runtime/parts.js';
 import { Parameter } from '../runtime/parameter.js';
 import { Block } from '../runtime/memory.js';
 import { InvalidArgumentError } from '../util/errors.js';
@@ -148,7 +149,7 @@ class BatchNormLayer implements Layer {
       mean = c.work; variance = c.work + C * 4;
       k.batchnorm_stats(c.x, M, C, mean, variance);
     }
-    k.batchnorm_forward(c.x, M, C, mean, variance, this.gamma.valuePtr, this.beta.valuePtr, this.spec.epsilon, c.y);
+    normalizeRows(rt, c.x, M, C, mean, variance, this.gamma.valuePtr, this.beta.valuePtr, this.spec.epsilon, c.y);
   }
 
   backward(rt: Runtime, c: LayerCall): void {

@@ -14,6 +14,8 @@ import { positiveInt, oneOf, bool } from '../util/check.js';
 import { ACTIVATIONS, activate, activateBackward, initUniform, onnxActivation, torchActivation, type Activation } from './activation.js';
 import { pair, imageInput, type Size2 } from './shape-args.js';
 import type { Layer, LayerCall, LayerType, Shape } from './layer.js';
+import { ELEMENT_GRAIN, columnSums, perElement } from '../runtime/parts.js';
+import { GEMM_MIN_MACS_PER_THREAD } from '../runtime/parallel-gemm.js';
 
 /** the im2col block: 256 KiB, so a block and the GEMM's packed panels stay in L2 */
 export const COL_FLOATS = 1 << 16;
@@ -208,8 +210,80 @@ class Conv2dLayer implements Layer {
   private columns(rt: Runtime, c: LayerCall, p0: number, np: number): number {
     const g = this.g;
     if (this.direct) return c.x + p0 * g.K * 4;
-    rt.exports.im2col(c.x, g.H, g.W, g.C, g.KH, g.KW, g.SH, g.SW, g.PT, g.PL, g.OH, g.OW, p0, np, c.scratch);
+    // each position's row of the block on one thread
+    rt.parallel('im2col', np, Math.ceil(ELEMENT_GRAIN / g.K), 1, (lo, hi, _scratch, out, at) => {
+      out[at] = c.x; this.geometryArgs(out, at + 1);
+      out[at + 12] = p0 + lo; out[at + 13] = hi - lo; out[at + 14] = c.scratch + lo * g.K * 4;
+      return 15;
+    });
     return c.scratch;
+  }
+
+  /** H, W, C, KH, KW, SH, SW, PT, PL, OH, OW: the geometry as im2col and col2im_add take it */
+  private geometryArgs(out: Float64Array, at: number): void {
+    const g = this.g;
+    out[at] = g.H; out[at + 1] = g.W; out[at + 2] = g.C; out[at + 3] = g.KH; out[at + 4] = g.KW; out[at + 5] = g.SH;
+    out[at + 6] = g.SW; out[at + 7] = g.PT; out[at + 8] = g.PL; out[at + 9] = g.OH; out[at + 10] = g.OW;
+  }
+
+  /** dx += the block's column gradients (positions [p0, p0 + np) in `col`), split at image
+   *  boundaries: the pixels of one image get their sums from one thread, in position order */
+  private col2im(rt: Runtime, c: LayerCall, col: number, p0: number, np: number): void {
+    const g = this.g, per = g.OH * g.OW;
+    const first = Math.floor(p0 / per), images = Math.floor((p0 + np - 1) / per) - first + 1;
+    rt.parallel('col2im_add', images, Math.ceil(ELEMENT_GRAIN / (per * g.K)), 1, (lo, hi, _scratch, out, at) => {
+      const q0 = Math.max(p0, (first + lo) * per), q1 = Math.min(p0 + np, (first + hi) * per);
+      out[at] = col + (q0 - p0) * g.K * 4; this.geometryArgs(out, at + 1);
+      out[at + 12] = q0; out[at + 13] = q1 - q0; out[at + 14] = c.dx;
+      return 15;
+    });
+  }
+
+  /** Yᵀ block (F x np) back to NHWC rows with bias and relu, split by positions (yt's columns) */
+  private untranspose(rt: Runtime, yt: number, rows: number, cols: number, bias: number, relu: number, y: number, ldy: number): void {
+    rt.parallel('transpose_bias_relu', cols, Math.ceil(ELEMENT_GRAIN / rows), 4, (lo, hi, _scratch, out, at) => {
+      out[at] = yt + lo * 4; out[at + 1] = rows; out[at + 2] = hi - lo; out[at + 3] = cols; out[at + 4] = bias;
+      out[at + 5] = relu; out[at + 6] = y + lo * ldy * 4; out[at + 7] = ldy;
+      return 8;
+    });
+  }
+
+  /** whether each thread's own scratch holds the one-channel kernels' padded sample */
+  private padsPerThread(rt: Runtime): boolean {
+    return this.padFloats * 4 <= rt.threadScratchBytes;
+  }
+
+  /** the one-channel forward, split by samples, each thread padding into its own scratch */
+  private forwardOneChannel(rt: Runtime, c: LayerCall, bias: number, relu: number): void {
+    const g = this.g, k = rt.exports;
+    if (!this.padsPerThread(rt)) {
+      k.conv_c1_forward(c.x, c.rows, g.H, g.W, g.KH, g.KW, g.PT, g.PL, g.OH, g.OW, g.F, this.kernel.valuePtr, bias, relu, c.y, c.scratch);
+      return;
+    }
+    const macs = g.OH * g.OW * g.F * g.KH * g.KW;
+    rt.parallel('conv_c1_forward', c.rows, Math.ceil(GEMM_MIN_MACS_PER_THREAD / macs), 1, (lo, hi, scratch, out, at) => {
+      out[at] = c.x + lo * g.H * g.W * 4; out[at + 1] = hi - lo; out[at + 2] = g.H; out[at + 3] = g.W; out[at + 4] = g.KH;
+      out[at + 5] = g.KW; out[at + 6] = g.PT; out[at + 7] = g.PL; out[at + 8] = g.OH; out[at + 9] = g.OW; out[at + 10] = g.F;
+      out[at + 11] = this.kernel.valuePtr; out[at + 12] = bias; out[at + 13] = relu; out[at + 14] = c.y + lo * g.OH * g.OW * g.F * 4;
+      out[at + 15] = scratch;
+      return 16;
+    });
+  }
+
+  /** the one-channel filter gradient, split by filters: each filter's sum over the samples on one thread */
+  private filterGradOneChannel(rt: Runtime, c: LayerCall): void {
+    const g = this.g, k = rt.exports;
+    if (!this.padsPerThread(rt)) {
+      k.conv_c1_filter_grad(c.x, c.rows, g.H, g.W, g.KH, g.KW, g.PT, g.PL, g.OH, g.OW, g.F, 0, g.F, c.dy, this.kernel.gradPtr, c.scratch);
+      return;
+    }
+    const macs = c.rows * g.OH * g.OW * g.KH * g.KW;
+    rt.parallel('conv_c1_filter_grad', g.F, Math.ceil(GEMM_MIN_MACS_PER_THREAD / macs), 1, (lo, hi, scratch, out, at) => {
+      out[at] = c.x; out[at + 1] = c.rows; out[at + 2] = g.H; out[at + 3] = g.W; out[at + 4] = g.KH; out[at + 5] = g.KW;
+      out[at + 6] = g.PT; out[at + 7] = g.PL; out[at + 8] = g.OH; out[at + 9] = g.OW; out[at + 10] = g.F; out[at + 11] = lo;
+      out[at + 12] = hi; out[at + 13] = c.dy; out[at + 14] = this.kernel.gradPtr; out[at + 15] = scratch;
+      return 16;
+    });
   }
 
   /** where the transposed blocks go, after the im2col block */
@@ -222,8 +296,8 @@ class Conv2dLayer implements Layer {
     const P = c.rows * g.OH * g.OW;
     const bias = this.bias ? this.bias.valuePtr : 0, relu = act === 'relu' ? 1 : 0;
     if (this.oneChannel) {
-      k.conv_c1_forward(c.x, c.rows, g.H, g.W, g.KH, g.KW, g.PT, g.PL, g.OH, g.OW, F, this.kernel.valuePtr, bias, relu, c.y, c.scratch);
-      if (!c.logits) activate(k, act, c.y, P, F);
+      this.forwardOneChannel(rt, c, bias, relu);
+      if (!c.logits) activate(rt, act, c.y, P, F);
       return;
     }
     for (let p0 = 0; p0 < P; p0 += this.block) {
@@ -233,28 +307,28 @@ class Conv2dLayer implements Layer {
         // Yᵀ (F x np) = Kᵀ·colᵀ: K is stored K x F, col np x K
         const yt = this.spare(c);
         rt.gemm(1, 1, F, np, K, this.kernel.valuePtr, F, col, K, yt, np, MODE_ZERO, 0, 0);
-        k.transpose_bias_relu(yt, F, np, np, bias, relu, y, F);
+        this.untranspose(rt, yt, F, np, bias, relu, y, F);
       } else {
         rt.gemm(0, 0, np, F, K, col, K, this.kernel.valuePtr, F, y, F, this.bias ? MODE_BIAS : MODE_ZERO, bias, relu);
       }
     }
-    if (!c.logits) activate(k, act, c.y, P, F);
+    if (!c.logits) activate(rt, act, c.y, P, F);
   }
 
   backward(rt: Runtime, c: LayerCall): void {
     const k = rt.exports, g = this.g, F = g.F, K = g.K;
     const P = c.rows * g.OH * g.OW;
-    if (!c.logits) activateBackward(k, this.spec.activation, c.y, c.dy, P, F);
-    if (this.bias) k.column_sums(c.dy, P, F, this.bias.gradPtr);
-    if (c.dx && !this.direct) k.zero_f32(c.dx, c.rows * g.H * g.W * g.C);
+    if (!c.logits) activateBackward(rt, this.spec.activation, c.y, c.dy, P, F);
+    if (this.bias) columnSums(rt, c.dy, P, F, this.bias.gradPtr);
+    if (c.dx && !this.direct) perElement(rt, 'zero_f32', c.rows * g.H * g.W * g.C, [c.dx]);
     if (this.oneChannel) {
-      k.conv_c1_filter_grad(c.x, c.rows, g.H, g.W, g.KH, g.KW, g.PT, g.PL, g.OH, g.OW, F, c.dy, this.kernel.gradPtr, c.scratch);
+      this.filterGradOneChannel(rt, c);
       // the input gradient needs no im2col of x: dcol = dY·Kᵀ, scattered back block by block
       if (c.dx) {
         for (let p0 = 0; p0 < P; p0 += this.block) {
           const np = Math.min(this.block, P - p0);
           rt.gemm(0, 1, np, K, F, c.dy + p0 * F * 4, F, this.kernel.valuePtr, F, c.scratch, K, MODE_ZERO, 0, 0);
-          k.col2im_add(c.scratch, g.H, g.W, g.C, g.KH, g.KW, g.SH, g.SW, g.PT, g.PL, g.OH, g.OW, p0, np, c.dx);
+          this.col2im(rt, c, c.scratch, p0, np);
         }
       }
       return;
@@ -272,10 +346,10 @@ class Conv2dLayer implements Layer {
         rt.gemm(0, 1, np, K, F, dy, F, this.kernel.valuePtr, F, c.dx + p0 * K * 4, K, MODE_ZERO, 0, 0);
       } else {
         rt.gemm(0, 1, np, K, F, dy, F, this.kernel.valuePtr, F, c.scratch, K, MODE_ZERO, 0, 0);
-        k.col2im_add(c.scratch, g.H, g.W, g.C, g.KH, g.KW, g.SH, g.SW, g.PT, g.PL, g.OH, g.OW, p0, np, c.dx);
+        this.col2im(rt, c, c.scratch, p0, np);
       }
     }
-    k.transpose_bias_relu(dkt, F, K, K, 0, 0, this.kernel.gradPtr, F);
+    this.untranspose(rt, dkt, F, K, 0, 0, this.kernel.gradPtr, F);
   }
 
   dispose(): void {

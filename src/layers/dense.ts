@@ -2,6 +2,7 @@
 // relu in its epilogue; backward dW = xᵀ·dz, db = column sums of dz, dx = dz·Wᵀ.
 import { MODE_BIAS, MODE_ZERO } from '../runtime/abi.js';
 import { Parameter } from '../runtime/parameter.js';
+import { columnSums } from '../runtime/parts.js';
 import { InvalidArgumentError } from '../util/errors.js';
 import { positiveInt, oneOf, bool } from '../util/check.js';
 import { ACTIVATIONS, activate, activateBackward, initUniform, onnxActivation, torchActivation, type Activation } from './activation.js';
@@ -108,14 +109,14 @@ class DenseLayer implements Layer {
     // bias and relu run in the GEMM's epilogue; the other activations are one pass after it
     rt.gemm(0, 0, c.rows, units, this.inSize, c.x, this.inSize, this.kernel.valuePtr, units, c.y, units,
       this.bias ? MODE_BIAS : MODE_ZERO, this.bias ? this.bias.valuePtr : 0, act === 'relu' ? 1 : 0);
-    if (!c.logits) activate(k, act, c.y, c.rows, units);
+    if (!c.logits) activate(rt, act, c.y, c.rows, units);
   }
 
   backward(rt: Runtime, c: LayerCall): void {
     const k = rt.exports, units = this.spec.units, inSize = this.inSize;
-    if (!c.logits) activateBackward(k, this.spec.activation, c.y, c.dy, c.rows, units);
+    if (!c.logits) activateBackward(rt, this.spec.activation, c.y, c.dy, c.rows, units);
     rt.gemm(1, 0, inSize, units, c.rows, c.x, inSize, c.dy, units, this.kernel.gradPtr, units, MODE_ZERO, 0, 0);
-    if (this.bias) k.column_sums(c.dy, c.rows, units, this.bias.gradPtr);
+    if (this.bias) columnSums(rt, c.dy, c.rows, units, this.bias.gradPtr);
     if (c.dx) rt.gemm(0, 1, c.rows, inSize, units, c.dy, units, this.kernel.valuePtr, units, c.dx, inSize, MODE_ZERO, 0, 0);
   }
 

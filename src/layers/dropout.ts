@@ -4,6 +4,7 @@
 // draws the same mask. The layer's seed comes from the model's seed; t moves on with each
 // committed step, and checkpoints store it.
 import type { Runtime } from '../runtime/runtime.js';
+import { ELEMENT_GRAIN, perElement } from '../runtime/parts.js';
 import { finiteNumber } from '../util/check.js';
 import { size, type Layer, type LayerCall, type LayerType, type Shape } from './layer.js';
 
@@ -48,11 +49,16 @@ class DropoutLayer implements Layer {
   forward(rt: Runtime, c: LayerCall): void {
     // rate 0 keeps every element (mask 1): the identity, outside training
     const rate = c.training ? this.spec.rate : 0;
-    rt.exports.dropout_forward(c.x, c.y, c.work, c.rows * size(this.inputShape), rate, this.seed, this.rngState);
+    // each element's mask comes from its index in the whole tensor (i0 = the part's first), so any split draws the same
+    rt.parallel('dropout_forward', c.rows * size(this.inputShape), ELEMENT_GRAIN, 4, (lo, hi, _scratch, out, at) => {
+      out[at] = c.x + lo * 4; out[at + 1] = c.y + lo * 4; out[at + 2] = c.work + lo * 4; out[at + 3] = hi - lo;
+      out[at + 4] = rate; out[at + 5] = this.seed; out[at + 6] = this.rngState; out[at + 7] = lo;
+      return 8;
+    });
   }
 
   backward(rt: Runtime, c: LayerCall): void {
-    if (c.dx) rt.exports.multiply_f32(c.dy, c.work, c.dx, c.rows * size(this.inputShape));
+    if (c.dx) perElement(rt, 'multiply_f32', c.rows * size(this.inputShape), [c.dy, c.work, c.dx]);
   }
 
   commit(): void {

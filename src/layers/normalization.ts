@@ -4,6 +4,7 @@
 // data by model.adapt(x), saved in the file, never stepped by an optimizer. Until then the layer
 // is the identity (mean 0, variance 1). Its gradient is dy / √(variance + ε), per feature.
 import type { Runtime } from '../runtime/runtime.js';
+import { normalizeRows } from '../runtime/parts.js';
 import { Block } from '../runtime/memory.js';
 import { InvalidArgumentError } from '../util/errors.js';
 import { channels, onnxStandardize, torchBatchNorm } from './batch-norm.js';
@@ -108,14 +109,14 @@ class NormalizationLayer implements Layer {
   }
 
   forward(rt: Runtime, c: LayerCall): void {
-    rt.exports.batchnorm_forward(c.x, c.rows * this.perRow, this.C, this.state[0]!.block.ptr, this.state[1]!.block.ptr,
+    normalizeRows(rt, c.x, c.rows * this.perRow, this.C, this.state[0]!.block.ptr, this.state[1]!.block.ptr,
       this.ones.ptr, this.zeros.ptr, NORMALIZATION_EPSILON, c.y);
   }
 
   /** dx = dy / √(variance + ε): the forward's formula with mean 0 applied to dy */
   backward(rt: Runtime, c: LayerCall): void {
     if (!c.dx) return;
-    rt.exports.batchnorm_forward(c.dy, c.rows * this.perRow, this.C, this.zeros.ptr, this.state[1]!.block.ptr,
+    normalizeRows(rt, c.dy, c.rows * this.perRow, this.C, this.zeros.ptr, this.state[1]!.block.ptr,
       this.ones.ptr, this.zeros.ptr, NORMALIZATION_EPSILON, c.dx);
   }
 

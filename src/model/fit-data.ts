@@ -6,6 +6,7 @@
 // over a 25 MB dataset cost a fifth of an epoch of a small model).
 import type { Runtime } from '../runtime/runtime.js';
 import { Block } from '../runtime/memory.js';
+import { ELEMENT_GRAIN, allOk, perElement } from '../runtime/parts.js';
 import { InvalidArgumentError } from '../util/errors.js';
 import type { Targets } from './options.js';
 
@@ -32,7 +33,7 @@ export function copyFinite(rt: Runtime, name: string, x: Float32Array, into: Blo
       const n = Math.min(CHUNK, x.length - at);
       const dst = into ? into.ptr + at * 4 : scratch!.ptr;
       (into ?? scratch!).f32.set(x.subarray(at, at + n), into ? at : 0);
-      if (rt.exports.all_finite(dst, n) === 0) throw notFinite(name, x, at, n);
+      if (perElement(rt, 'all_finite', n, [dst], [], allOk) === 0) throw notFinite(name, x, at, n);
     }
   } finally {
     scratch?.free();
@@ -74,12 +75,18 @@ export function fitData(rt: Runtime, x: Float32Array, y: Targets, layout: DataLa
   // class ids are one number a row: a JavaScript loop gathers them faster than one row copy each in
   // wasm (from a copy, as x: what a callback does to y during the fit does not reach it)
   const ids = layout.indices ? Int32Array.from(y) : null;
-  const k = rt.exports, { features, width } = layout, rowTargets = targets;
+  const { features, width } = layout, rowTargets = targets;
+  // rows split among threads: each row is one copy
+  const gatherRows = (src: number, idx: number, n: number, w: number, dst: number) =>
+    rt.parallel('gather_rows', n, Math.ceil(ELEMENT_GRAIN / w), 1, (lo, hi, _scratch, out, at) => {
+      out[at] = src; out[at + 1] = idx + lo * 4; out[at + 2] = hi - lo; out[at + 3] = w; out[at + 4] = dst + lo * w * 4;
+      return 5;
+    });
   return {
     gather(order, start, n, ws) {
       const idx = order.ptr + start * 4;
-      k.gather_rows(data.ptr, idx, n, features, ws.x.ptr);
-      if (rowTargets) k.gather_rows(rowTargets.ptr, idx, n, width, ws.targets.ptr);
+      gatherRows(data.ptr, idx, n, features, ws.x.ptr);
+      if (rowTargets) gatherRows(rowTargets.ptr, idx, n, width, ws.targets.ptr);
       else {
         const perm = order.i32, labels = ws.labels.i32;
         for (let i = 0; i < n; i++) labels[i] = ids![perm[start + i]!]!;

@@ -7,6 +7,7 @@ import type { Runtime } from '../runtime/runtime.js';
 import type { KernelExports } from '../runtime/abi.js';
 import { Block } from '../runtime/memory.js';
 import type { Parameter } from '../runtime/parameter.js';
+import { allOk, perElement } from '../runtime/parts.js';
 import type { Layer, LayerCall, LayerSpec, Shape, StateTensor } from '../layers/layer.js';
 import { size } from '../layers/layer.js';
 import { layerType } from '../layers/index.js';
@@ -235,7 +236,7 @@ export class Sequential {
     for (let r0 = 0; r0 < rows; r0 += chunk) {
       const n = Math.min(chunk, rows - r0);
       ws.acts[0]!.f32.set(x.subarray(r0 * this.inputSize, (r0 + n) * this.inputSize));
-      if (this.k.all_finite(ws.acts[0]!.ptr, n * this.inputSize) === 0) throw new InvalidArgumentError('x', 'finite values only', 'NaN or Infinity');
+      if (perElement(this.runtime, 'all_finite', n * this.inputSize, [ws.acts[0]!.ptr], [], allOk) === 0) throw new InvalidArgumentError('x', 'finite values only', 'NaN or Infinity');
       this.forward(n, false, false);
       out.set(ws.acts[this.net.length]!.f32.subarray(0, n * this.outputSize), r0 * this.outputSize);
     }
@@ -387,7 +388,7 @@ export class Sequential {
     this.ensureCapacity(rows);
     const ws = this.ws!;
     ws.acts[0]!.f32.set(x);
-    if (this.k.all_finite(ws.acts[0]!.ptr, rows * this.inputSize) === 0) {
+    if (perElement(this.runtime, 'all_finite', rows * this.inputSize, [ws.acts[0]!.ptr], [], allOk) === 0) {
       throw new InvalidArgumentError('x', 'finite values only', 'NaN or Infinity');
     }
     if (indices) ws.labels.i32.set(y);

@@ -2,6 +2,7 @@
 // Its first and second moments are this optimizer's own state, m and v, per parameter.
 import type { Parameter } from '../runtime/parameter.js';
 import type { Block } from '../runtime/memory.js';
+import { allOk, perElement } from '../runtime/parts.js';
 import { InvalidArgumentError } from '../util/errors.js';
 import { finiteNumber } from '../util/check.js';
 import { f32 } from './guard.js';
@@ -62,8 +63,9 @@ export class Adam extends Optimizer<'m' | 'v'> {
   protected run(p: Parameter, s: { blocks: Block[] } | null, commit: boolean, lr: number, gscale: number, clip: number): number {
     const t = this.iterations + 1;
     const bc1 = 1 - Math.pow(this.beta1, t), bc2 = 1 - Math.pow(this.beta2, t);
-    return p.runtime.exports.adam(p.valuePtr, s!.blocks[0]!.ptr, s!.blocks[1]!.ptr, p.gradPtr, p.size, lr, this.beta1, this.beta2,
-      this.epsilon, this.weightDecay, bc1, bc2, gscale, clip, commit ? 1 : 0);
+    // element by element, so split by ranges among the threads
+    return perElement(p.runtime, 'adam', p.size, [p.valuePtr, s!.blocks[0]!.ptr, s!.blocks[1]!.ptr, p.gradPtr],
+      [lr, this.beta1, this.beta2, this.epsilon, this.weightDecay, bc1, bc2, gscale, clip, commit ? 1 : 0], allOk);
   }
 
   snapshot(): OptimizerState {

@@ -9,6 +9,7 @@
 // its tensors and a magnitude bound, or else an exact dry run), and only if all are is it written.
 import { Parameter } from '../runtime/parameter.js';
 import { Block } from '../runtime/memory.js';
+import { maxBits, perElement } from '../runtime/parts.js';
 import { InvalidArgumentError, TrainingDivergedError } from '../util/errors.js';
 import { finiteNumber } from '../util/check.js';
 import type { Schedule, ScheduleSpec } from './schedules.js';
@@ -190,16 +191,15 @@ export abstract class Optimizer<K extends string = string> {
       const s = keep ? this.slot(p) : null;
       if (s) s.next = -1;
       if (p.size >= SCAN_MIN) {
-        const k = p.runtime.exports;
         const known = s !== null && s.held >= 0 && s.heldWrites === p.writes && !s.exposed && !p.exposed;
         if (known) {
-          const bits = k.max_abs_bits(p.gradPtr, p.size) >>> 0;
+          const bits = perElement(p.runtime, 'max_abs_bits', p.size, [p.gradPtr], [], maxBits) >>> 0;
           const bound = bits < NON_FINITE_BITS ? this.magnitudeBound(Math.max(s.held, magnitudeOf(bits)), lr, gscale, clip) : Infinity;
           if (bound <= FINITE_BOUND) { s.next = bound; continue; }
         }
         // the bound carried from commit to commit grows each time: now and then it is read afresh
         const s0 = s ? s.blocks[0]!.ptr : 0, s1 = s && s.blocks.length > 1 ? s.blocks[1]!.ptr : 0;
-        const bits = k.update_bound_bits(p.valuePtr, s0, s1, p.gradPtr, p.size) >>> 0;
+        const bits = perElement(p.runtime, 'update_bound_bits', p.size, [p.valuePtr, s0, s1, p.gradPtr], [], maxBits) >>> 0;
         const bound = bits < NON_FINITE_BITS ? this.magnitudeBound(magnitudeOf(bits), lr, gscale, clip) : Infinity;
         if (bound <= FINITE_BOUND) { if (s) s.next = bound; continue; }
       }

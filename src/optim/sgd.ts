@@ -4,6 +4,7 @@
 // convention 'pytorch' is exactly torch.optim.SGD (its buffer starts from the gradient).
 import type { Parameter } from '../runtime/parameter.js';
 import type { Block } from '../runtime/memory.js';
+import { allOk, perElement } from '../runtime/parts.js';
 import { InvalidArgumentError } from '../util/errors.js';
 import { finiteNumber, bool, oneOf } from '../util/check.js';
 import { Optimizer, rate, specOf, type Rate, type ClipOptions, type OptimizerState, type StateViews } from './optimizer.js';
@@ -85,17 +86,17 @@ export class SGD extends Optimizer<'velocity'> {
   }
 
   protected run(p: Parameter, s: { blocks: Block[]; stepped: boolean } | null, commit: boolean, lr: number, gscale: number, clip: number): number {
-    const k = p.runtime.exports;
     const c = commit ? 1 : 0;
-    // momentum 0 keeps no velocity: the kernels take a null buffer as plain gradient descent
+    // momentum 0 keeps no velocity: the kernels take a null buffer as plain gradient descent.
+    // Element by element, so split by ranges among the threads.
     const v = s === null ? 0 : s.blocks[0]!.ptr;
     if (this.convention === 'pytorch') {
-      return k.sgd_torch(p.valuePtr, v, p.gradPtr, p.size, lr, this.mu, this.dampening, this.nesterov ? 1 : 0,
-        this.weightDecay, s !== null && s.stepped ? 0 : 1, gscale, clip, c);
+      return perElement(p.runtime, 'sgd_torch', p.size, [p.valuePtr, v, p.gradPtr], [lr, this.mu, this.dampening, this.nesterov ? 1 : 0,
+        this.weightDecay, s !== null && s.stepped ? 0 : 1, gscale, clip, c], allOk);
     }
     const wd = this.decoupledWeightDecay ? 0 : this.weightDecay;
     const decay = this.decoupledWeightDecay ? lr * this.weightDecay : 0;
-    return k.sgd_seed(p.valuePtr, v, p.gradPtr, p.size, lr, this.mu, this.nesterov ? 1 : 0, wd, decay, gscale, clip, c);
+    return perElement(p.runtime, 'sgd_seed', p.size, [p.valuePtr, v, p.gradPtr], [lr, this.mu, this.nesterov ? 1 : 0, wd, decay, gscale, clip, c], allOk);
   }
 
   snapshot(): OptimizerState {

@@ -10,11 +10,11 @@ export interface LayerKernelExports {
   col2im_add(col: number, H: number, W: number, C: number, KH: number, KW: number, SH: number, SW: number, PT: number, PL: number,
              OH: number, OW: number, p0: number, np: number, dx: number): void;
   zero_f32(ptr: number, n: number): void;
-  /** 'valid' max pooling; argmax (i32, one per output) = flat index into x of the max, first on ties */
+  /** 'valid' max pooling; argmax (i32, one per output) = index of the max within its image (H x W x C), first on ties */
   max_pool_forward(x: number, rows: number, H: number, W: number, C: number, PH: number, PW: number, SH: number, SW: number,
                    OH: number, OW: number, y: number, argmax: number): void;
-  /** dx (nIn floats) = 0, then dx[argmax[i]] += dy[i] */
-  max_pool_backward(dy: number, argmax: number, nOut: number, dx: number, nIn: number): void;
+  /** per image (outPer values of dy and argmax, inPer of dx): dx = 0, then dx[argmax[i]] += dy[i] */
+  max_pool_backward(dy: number, argmax: number, rows: number, outPer: number, dx: number, inPer: number): void;
   avg_pool_forward(x: number, rows: number, H: number, W: number, C: number, PH: number, PW: number, SH: number, SW: number,
                    OH: number, OW: number, y: number): void;
   /** zeroes dx itself, then accumulates (windows may overlap) */
@@ -30,8 +30,9 @@ export interface LayerKernelExports {
                      eps: number, dx: number, dgamma: number, dbeta: number): void;
   /** running = momentum running + (1 - momentum) batch */
   batchnorm_running(runMean: number, runVar: number, mean: number, variance: number, C: number, momentum: number): void;
-  /** inverted dropout; mask[i] = 1/(1-rate) or 0 from a hash of (seed, counter, i) only; y = x * mask */
-  dropout_forward(x: number, y: number, mask: number, n: number, rate: number, seed: number, counter: number): void;
+  /** inverted dropout; mask[i] = 1/(1-rate) or 0 from a hash of (seed, counter, i0 + i) only; y = x * mask
+   *  (i0: the index of x[0] in the whole tensor, for a part of it) */
+  dropout_forward(x: number, y: number, mask: number, n: number, rate: number, seed: number, counter: number, i0: number): void;
   /** out = a * b elementwise (dropout backward: dx = dy * mask) */
   multiply_f32(a: number, b: number, out: number, n: number): void;
 }

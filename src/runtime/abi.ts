@@ -15,9 +15,9 @@ export interface KernelExports extends LayerKernelExports {
   /** one input channel, stride 1: y = relu?(conv(x, w) + bias) directly (bias 0: none) */
   conv_c1_forward(x: number, rows: number, H: number, W: number, KH: number, KW: number, PT: number, PL: number, OH: number, OW: number,
                   F: number, w: number, bias: number, relu: number, y: number, pad: number): void;
-  /** one input channel, stride 1: dw = the filter gradient, written */
+  /** one input channel, stride 1: dw = the filter gradient of filters [f0, f1), written */
   conv_c1_filter_grad(x: number, rows: number, H: number, W: number, KH: number, KW: number, PT: number, PL: number, OH: number, OW: number,
-                      F: number, dy: number, dw: number, pad: number): void;
+                      F: number, f0: number, f1: number, dy: number, dw: number, pad: number): void;
   relu_forward(x: number, y: number, n: number): void;
   relu_backward(y: number, dy: number, dz: number, n: number): void;
   sigmoid_forward(x: number, y: number, n: number): void;
@@ -26,7 +26,8 @@ export interface KernelExports extends LayerKernelExports {
   tanh_backward(y: number, dy: number, dz: number, n: number): void;
   softmax_forward(x: number, y: number, rows: number, cols: number): void;
   softmax_backward(y: number, dy: number, dz: number, rows: number, cols: number): void;
-  column_sums(dy: number, rows: number, cols: number, db: number): void;
+  /** db[j] = Σ_i dy[i * ld + j] for j < cols */
+  column_sums(dy: number, rows: number, cols: number, ld: number, db: number): void;
   softmax_cross_entropy(z: number, rows: number, cols: number, labels: number, indices: number, dz: number, correct: number): number;
   cross_entropy(p: number, rows: number, cols: number, labels: number, indices: number, dp: number, correct: number): number;
   mean_squared_error(y: number, t: number, n: number, dy: number): number;
@@ -50,7 +51,7 @@ export interface KernelExports extends LayerKernelExports {
 }
 
 /** the module's ABI_VERSION export must equal this (assembly/index.ts) */
-export const ABI_VERSION = 5;
+export const ABI_VERSION = 6;
 
 export const MODE_ZERO = 0;
 export const MODE_ACC = 1;

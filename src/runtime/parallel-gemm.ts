@@ -12,10 +12,10 @@ export interface GemmPart { m0: number; m1: number; n0: number; n1: number }
 export const GEMM_MIN_MACS_PER_THREAD = 1 << 19;
 
 /** up to `threads` parts of an M x N x K product; one part (the whole) when splitting does not pay */
-export function splitGemm(threads: number, M: number, N: number, K: number, MR: number, NR: number): GemmPart[] {
+export function splitGemm(threads: number, M: number, N: number, K: number, MR: number, NR: number, minMacs = GEMM_MIN_MACS_PER_THREAD): GemmPart[] {
   const whole = [{ m0: 0, m1: M, n0: 0, n1: N }];
   const macs = M * N * Math.max(K, 1);
-  const t = Math.min(threads, Math.floor(macs / GEMM_MIN_MACS_PER_THREAD));
+  const t = Math.min(threads, Math.floor(macs / minMacs));
   if (t < 2 || K <= 0) return whole;
   const byRows = K * N <= M * K;
   const [extent, tile] = byRows ? [M, MR] : [N, NR];

@@ -8,12 +8,17 @@
 //
 // Control block, per worker w at w * SLOT: GEN (the job's generation, bumped by the caller),
 // DONE (the last generation it finished), STOP (1: end; 2: it failed, see `failure`).
-// Job arguments: ARGS float64s per worker (job kind, then the kernel's arguments).
+// Job: JOB_ARGS float64s per worker: the kernel (its index in the list the workers were started
+// with), the argument count, the arguments, and at JOB_RESULT what the kernel returned.
 import { POOL_WORKER_SOURCE } from './pool-worker-source.js';
 
 const GEN = 0, DONE = 1, STOP = 2, SLOT = 4;
-export const JOB_ARGS = 16;
-export const JOB_GEMM = 1;
+export const JOB_ARGS = 24;
+/** where a job's arguments start: after the kernel's index and the argument count */
+export const JOB_FIRST_ARG = 2;
+/** the most arguments a job passes */
+export const JOB_MAX_ARGS = 20;
+export const JOB_RESULT = JOB_ARGS - 1;
 /** how long a wait for a worker may last before the pool calls it lost */
 const LOST_MS = 60_000;
 const SPIN = 4000;
@@ -45,8 +50,9 @@ export class ThreadPool {
     return this.workers.length;
   }
 
-  /** Starts `count` workers on `memory`; resolves when every one has instantiated the module. */
-  static async start(module: WebAssembly.Module, memory: WebAssembly.Memory, count: number): Promise<ThreadPool> {
+  /** Starts `count` workers on `memory`; resolves when every one has instantiated the module.
+   *  `kernels`: the exports jobs may call, by their index in this list. */
+  static async start(module: WebAssembly.Module, memory: WebAssembly.Memory, count: number, kernels: readonly string[]): Promise<ThreadPool> {
     const control = new SharedArrayBuffer(Math.max(1, count) * SLOT * 4);
     const args = new SharedArrayBuffer(Math.max(1, count) * JOB_ARGS * 8);
     const handles: WorkerHandle[] = [];
@@ -56,7 +62,7 @@ export class ThreadPool {
     };
     const started: Array<Promise<void>> = [];
     for (let w = 0; w < count; w++) {
-      const init = { module, memory, control, args, index: w };
+      const init = { module, memory, control, args, index: w, kernels: kernels.slice() };
       started.push(
         new Promise<void>((resolve, reject) => {
           const onMessage = (m: { ready?: boolean; failed?: string }) => {
@@ -93,9 +99,14 @@ export class ThreadPool {
     return pool;
   }
 
-  /** worker w's job arguments: write them here, then run() */
+  /** worker w's job: write it here (kernel index, argument count, arguments), then run() */
   job(w: number): Float64Array {
     return this.jobs[w]!;
+  }
+
+  /** what worker w's kernel returned in the last run() */
+  result(w: number): number {
+    return this.jobs[w]![JOB_RESULT]!;
   }
 
   /** Starts the jobs written for workers 0 .. workers - 1 (job(w)), runs `own` on this thread, and

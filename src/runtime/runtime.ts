@@ -1,9 +1,11 @@
 // The narrow view of one kernels instance that everything below the facade works with: the
-// module's exports, its memory arena, the GEMM packing space, and gemm(), which runs a product on
-// every thread of the instance's pool when that pays (bitwise as on one thread: parallel-gemm.ts). Nothing below src/kernels.ts
-// imports the facade (loadKernels / Kernels); they take a Runtime.
+// module's exports, its memory arena, the GEMM packing space, and gemm() and parallel(), which run
+// a kernel on every thread of the instance's pool when that pays, bitwise as on one thread
+// (dispatch.ts). Nothing below src/kernels.ts imports the facade (loadKernels / Kernels); they
+// take a Runtime.
 import type { KernelExports } from './abi.js';
 import type { Arena, Block } from './memory.js';
+import type { KernelName, PartArgs, Combine } from './dispatch.js';
 
 export interface Runtime {
   readonly exports: KernelExports;
@@ -14,4 +16,12 @@ export interface Runtime {
    *  on the pool's threads where the product is large enough */
   gemm(transA: number, transB: number, M: number, N: number, K: number, a: number, lda: number, b: number, ldb: number,
     c: number, ldc: number, mode: number, bias: number, relu: number): void;
+  /** threads kernel calls run on now */
+  readonly threads: number;
+  /** bytes of each thread's own scratch, for the parts of parallel() */
+  readonly threadScratchBytes: number;
+  /** Kernel `name` over [0, n) units, in parts of at least `grain` units (bounds multiples of
+   *  `align`) on the pool's threads where that pays, else whole here; `args` writes each part's
+   *  arguments. Returns the parts' results folded in part order by `combine` (else the first's). */
+  parallel(name: KernelName, n: number, grain: number, align: number, args: PartArgs, combine?: Combine): number;
 }

@@ -1,0 +1,136 @@
+// Where a kernel call runs: on this thread, or in parts on every thread of the instance's pool.
+// GEMMs split by blocks of output tiles (parallel-gemm.ts), other kernels by contiguous ranges of
+// their independent units (parallel-range.ts); either way every output value is computed by one
+// thread exactly as one thread computes it, so results are bitwise the same for any thread count.
+// A part is given to a thread only when it is worth the wake-up; with one thread (or no pool)
+// every call goes straight to the kernel.
+import type { KernelExports } from './abi.js';
+import { Block, type Arena } from './memory.js';
+import { ThreadPool, JOB_FIRST_ARG, JOB_MAX_ARGS } from './pool.js';
+import { GEMM_MIN_MACS_PER_THREAD, splitGemm, writeGemmPart } from './parallel-gemm.js';
+import { splitRange } from './parallel-range.js';
+import type { SharedInstance } from './load.js';
+
+/** the exports that are kernels (functions) */
+export type KernelName = { [K in keyof KernelExports]: KernelExports[K] extends (...a: never[]) => unknown ? K : never }[keyof KernelExports];
+
+/** Writes the arguments of one part's call, for units [lo, hi) of the range, to out[at …] and
+ *  returns how many (at most JOB_MAX_ARGS). `scratch`: the calling thread's own scratch space
+ *  (Dispatcher.threadScratchBytes), for kernels that need one per thread. */
+export type PartArgs = (lo: number, hi: number, scratch: number, out: Float64Array, at: number) => number;
+
+/** folds the parts' results, in part order */
+export type Combine = (a: number, b: number) => number;
+
+type AnyKernel = (...a: number[]) => number;
+
+/** calls fn with a[0 … argc) */
+function call(fn: AnyKernel, a: Float64Array, argc: number): number {
+  switch (argc) {
+    case 2: return fn(a[0]!, a[1]!);
+    case 3: return fn(a[0]!, a[1]!, a[2]!);
+    case 4: return fn(a[0]!, a[1]!, a[2]!, a[3]!);
+    case 5: return fn(a[0]!, a[1]!, a[2]!, a[3]!, a[4]!);
+    case 6: return fn(a[0]!, a[1]!, a[2]!, a[3]!, a[4]!, a[5]!);
+    case 7: return fn(a[0]!, a[1]!, a[2]!, a[3]!, a[4]!, a[5]!, a[6]!);
+    case 8: return fn(a[0]!, a[1]!, a[2]!, a[3]!, a[4]!, a[5]!, a[6]!, a[7]!);
+    default: return fn(...Array.from(a.subarray(0, argc)));
+  }
+}
+
+export class Dispatcher {
+  private pool: ThreadPool | null = null;
+  /** each worker's scratch (GEMM packing space, and any per-thread scratch of a part) */
+  private workerScratch: Block[] = [];
+  private readonly ids = new Map<string, number>();
+  private readonly own = new Float64Array(JOB_MAX_ARGS);
+  private bounds = new Int32Array(2);
+  /** @internal for tests: split every product and range that can be split, however small */
+  splitAll = false;
+
+  constructor(private readonly exports: KernelExports, private readonly arena: Arena, private readonly scratch: Block,
+              private readonly mr: number, private readonly nr: number) {}
+
+  /** threads kernel calls run on: this one and the pool's workers */
+  get threads(): number {
+    return this.pool ? this.pool.size + 1 : 1;
+  }
+
+  /** bytes of the per-thread scratch a part's kernel may use (PartArgs' scratch) */
+  get threadScratchBytes(): number {
+    return this.scratch.length * 4;
+  }
+
+  /** @internal for tests */
+  get threadPool(): ThreadPool | null {
+    return this.pool;
+  }
+
+  /** starts threads - 1 workers on the shared memory */
+  async start(shared: SharedInstance, threads: number): Promise<void> {
+    const workers = threads - 1;
+    const names = Object.keys(this.exports).filter((n) => typeof (this.exports as unknown as Record<string, unknown>)[n] === 'function' && !n.startsWith('__'));
+    names.forEach((n, i) => this.ids.set(n, i));
+    this.workerScratch = Array.from({ length: workers }, () => new Block(this.arena, this.scratch.length));
+    try {
+      this.pool = await ThreadPool.start(shared.module, shared.memory, workers, names);
+    } catch (e) {
+      for (const b of this.workerScratch) b.free();
+      this.workerScratch = [];
+      throw e;
+    }
+    this.bounds = new Int32Array(threads + 1);
+  }
+
+  /** C = op(A)·op(B) per mode, on as many threads as the product's size pays for */
+  gemm(transA: number, transB: number, M: number, N: number, K: number, a: number, lda: number, b: number, ldb: number,
+    c: number, ldc: number, mode: number, bias: number, relu: number): void {
+    const pool = this.pool;
+    const parts = pool ? splitGemm(this.threads, M, N, K, this.mr, this.nr, this.splitAll ? 1 : GEMM_MIN_MACS_PER_THREAD) : null;
+    if (parts === null || parts.length < 2) {
+      this.exports.gemm(transA, transB, M, N, K, a, lda, b, ldb, c, ldc, mode, bias, this.scratch.ptr, relu);
+      return;
+    }
+    const id = this.ids.get('gemm')!, own = this.own;
+    for (let w = 0; w + 1 < parts.length; w++) {
+      const job = pool!.job(w);
+      job[0] = id;
+      job[1] = 15;
+      writeGemmPart(job, JOB_FIRST_ARG, parts[w + 1]!, transA, transB, K, a, lda, b, ldb, c, ldc, mode, bias, this.workerScratch[w]!.ptr, relu);
+    }
+    writeGemmPart(own, 0, parts[0]!, transA, transB, K, a, lda, b, ldb, c, ldc, mode, bias, this.scratch.ptr, relu);
+    pool!.run(parts.length - 1, () => this.exports.gemm(own[0]!, own[1]!, own[2]!, own[3]!, own[4]!, own[5]!, own[6]!, own[7]!,
+      own[8]!, own[9]!, own[10]!, own[11]!, own[12]!, own[13]!, own[14]!));
+  }
+
+  /** Calls kernel `name` over a range [0, n) of independent units: in up to `threads` parts of at
+   *  least `grain` units, inner bounds multiples of `align`, one part per thread, or whole on this
+   *  thread when splitting does not pay. Returns the parts' results folded in part order by
+   *  `combine` (without it, the first part's). */
+  parallel(name: KernelName, n: number, grain: number, align: number, args: PartArgs, combine?: Combine): number {
+    const fn = this.exports[name] as unknown as AnyKernel;
+    const pool = this.pool, own = this.own;
+    const parts = pool && n > 1 ? splitRange(this.threads, n, this.splitAll ? 1 : grain, align, this.bounds) : 1;
+    if (parts < 2) return call(fn, own, args(0, n, this.scratch.ptr, own, 0));
+    const b = this.bounds, id = this.ids.get(name);
+    if (id === undefined) throw new Error(`kernel '${name}' is not in the worker pool's list`);
+    for (let w = 0; w + 1 < parts; w++) {
+      const job = pool!.job(w);
+      job[0] = id;
+      job[1] = args(b[w + 1]!, b[w + 2]!, this.workerScratch[w]!.ptr, job, JOB_FIRST_ARG);
+    }
+    const argc = args(0, b[1]!, this.scratch.ptr, own, 0);
+    let result = 0;
+    pool!.run(parts - 1, () => { result = call(fn, own, argc); });
+    if (combine) for (let w = 0; w + 1 < parts; w++) result = combine(result, pool!.result(w));
+    return result;
+  }
+
+  /** ends the workers; every call runs on this thread from now on */
+  dispose(): void {
+    this.pool?.dispose();
+    this.pool = null;
+    for (const b of this.workerScratch) b.free();
+    this.workerScratch = [];
+  }
+}
