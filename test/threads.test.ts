@@ -46,7 +46,7 @@ describe('splitGemm: whole microkernel tiles, each output element in exactly one
   });
 
   it(`a product under ${GEMM_MIN_MACS_PER_THREAD * 2} multiply-adds stays whole, and so does one too narrow to share`, () => {
-    expect(splitGemm(8, 64, 64, 64, 4, 8)).toEqual([{ m0: 0, m1: 64, n0: 0, n1: 64 }]);
+    expect(splitGemm(8, 16, 32, 64, 4, 8)).toEqual([{ m0: 0, m1: 16, n0: 0, n1: 32 }]);
     expect(splitGemm(8, 4, 8, 1 << 20, 4, 8)).toEqual([{ m0: 0, m1: 4, n0: 0, n1: 8 }]);
     expect(splitGemm(1, 1024, 1024, 1024, 4, 8)).toHaveLength(1);
   });
@@ -240,6 +240,23 @@ describe('the pool: lifecycle', () => {
     m.getWeights().forEach((w, i) => expect(sameBits(w.values, ref.getWeights()[i]!.values)).toBe(true));
     k.dispose(); // twice is fine
     m.dispose(); ref.dispose();
+  });
+
+  it('a worker that finishes just as the caller stops spinning is never slept through (40,000 parts around the spin length)', async () => {
+    // run() spins, then sleeps on the worker's DONE word until notified; a sleep on a value the
+    // worker had already replaced (and notified) would last the whole 1 s wait
+    const k = await kernels(2), pool = k.threadPool!;
+    const names = Object.keys(k.exports).filter((n) => typeof (k.exports as unknown as Record<string, unknown>)[n] === 'function' && !n.startsWith('__'));
+    const x = k.arena.alloc(1 << 20, true), job = pool.job(0);
+    let worst = 0;
+    for (let i = 0; i < 40000; i++) {
+      job[0] = names.indexOf('max_abs_bits'); job[1] = 2; job[2] = x; job[3] = 16384 * (1 + (i % 16));
+      const t0 = performance.now();
+      pool.run(1, () => {});
+      worst = Math.max(worst, performance.now() - t0);
+    }
+    k.arena.release(x);
+    expect(worst).toBeLessThan(900);
   });
 
   it('a worker that dies turns into a clear error on the next call, not a hang', async () => {

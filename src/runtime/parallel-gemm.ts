@@ -8,8 +8,10 @@
 /** a thread's share of C: rows [m0, m1) and columns [n0, n1) */
 export interface GemmPart { m0: number; m1: number; n0: number; n1: number }
 
-/** below this many multiply-adds per thread a split costs more than it saves (measured: see the README) */
-export const GEMM_MIN_MACS_PER_THREAD = 1 << 19;
+/** below this many multiply-adds per thread a split costs more than it saves: a part must outlast
+ *  the hand-off to a spinning worker and back, about 1.5 µs here (bench/split-threshold.ts: 32x64x32,
+ *  2^15 a thread, gains 1.15x on 2 threads, 32³ loses a little, 64³ gains 1.5x) */
+export const GEMM_MIN_MACS_PER_THREAD = 1 << 15;
 
 /** up to `threads` parts of an M x N x K product; one part (the whole) when splitting does not pay */
 export function splitGemm(threads: number, M: number, N: number, K: number, MR: number, NR: number, minMacs = GEMM_MIN_MACS_PER_THREAD): GemmPart[] {

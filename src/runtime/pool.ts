@@ -126,8 +126,11 @@ export class ThreadPool {
       let spins = 0;
       while (Atomics.load(ctrl, at + DONE) !== g && spins++ < SPIN) { /* a short spin: most parts end together */ }
       const t0 = Date.now();
-      while (Atomics.load(ctrl, at + DONE) !== g) {
-        Atomics.wait(ctrl, at + DONE, Atomics.load(ctrl, at + DONE), 1000);
+      let done: number;
+      while ((done = Atomics.load(ctrl, at + DONE)) !== g) {
+        // sleeps only while DONE still holds the value just seen: a worker that finished (and
+        // notified) in between is not waited for (waiting on a fresh read would sleep out the timeout)
+        Atomics.wait(ctrl, at + DONE, done, 1000);
         if (Date.now() - t0 > LOST_MS) {
           this.broken = `thread ${w + 1} did not finish its part in ${LOST_MS / 1000} s (it may have died)`;
           throw new Error(`the worker pool cannot run: ${this.broken}`);

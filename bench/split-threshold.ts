@@ -1,0 +1,35 @@
+// `npx tsx bench/split-threshold.ts`: where splitting a kernel call between two threads starts to
+// pay, the measurement behind GEMM_MIN_MACS_PER_THREAD (src/runtime/parallel-gemm.ts) and
+// ELEMENT_GRAIN (src/runtime/parts.ts). Each size runs whole on a one-thread instance and in two
+// parts on a two-thread one (every call split: splitAll), the repetitions in turns (timing.ts),
+// with the worker warm, as it is between the calls of a training step.
+import { loadKernels, type Kernels } from '../src/index.js';
+import { perElement } from '../src/runtime/parts.js';
+import { timeInTurns } from './timing.js';
+
+const one = await loadKernels({ threads: 1 });
+const two = await loadKernels({ threads: 2 });
+two.splitAll = true;
+const opts = { repMs: 80, reps: 7, warmupMs: 80 };
+
+function row(label: string, make: (k: Kernels) => () => void): void {
+  const [a, b] = timeInTurns([make(one), make(two)], opts);
+  console.log(`| ${label} | ${(a!.seconds * 1e6).toFixed(2)} | ${(b!.seconds * 1e6).toFixed(2)} | ${(a!.seconds / b!.seconds).toFixed(2)}x |`);
+}
+
+console.log(`| GEMM (multiply-adds) | 1 thread, µs | 2 threads, µs | gain |\n|---|---|---|---|`);
+for (const [M, N, K] of [[16, 16, 16], [32, 32, 32], [32, 64, 32], [64, 64, 64], [64, 128, 128], [16, 150, 432], [64, 128, 784]] as const) {
+  row(`${M}x${N}x${K} (${M * N * K})`, (k) => {
+    const a = k.arena.alloc(M * K * 4, true), b = k.arena.alloc(K * N * 4, true), c = k.arena.alloc(M * N * 4, true);
+    return () => k.gemm(0, 0, M, N, K, a, K, b, N, c, N, 0, 0, 0);
+  });
+}
+console.log(`\n| update (elements) | 1 thread, µs | 2 threads, µs | gain |\n|---|---|---|---|`);
+for (const n of [4096, 8192, 16384, 32768, 65536, 262144]) {
+  row(`SGD momentum, ${n}`, (k) => {
+    const w = k.arena.alloc(n * 4, true), v = k.arena.alloc(n * 4, true), g = k.arena.alloc(n * 4, true);
+    return () => { perElement(k, 'sgd_seed', n, [w, v, g], [0.01, 0.9, 0, 0, 0, 1, Infinity, 1]); };
+  });
+}
+one.dispose();
+two.dispose();
