@@ -2,6 +2,7 @@
 // scalars, and returns a number. Nothing here allocates; TypeScript plans all memory. The bench's
 // and the tests' own kernels (peak probe, microkernel loop, single-rule SGD) live in bench.ts.
 export { gemm, gemm_scratch_bytes, MODE_ZERO, MODE_ACC, MODE_BIAS, GEMM_MR, GEMM_NR, GEMM_KC, GEMM_MC, GEMM_NC } from './gemm';
+export { gemm_small } from './gemm_small';
 export {
   relu_forward, relu_backward, sigmoid_forward, sigmoid_backward, tanh_forward, tanh_backward,
   softmax_forward, softmax_backward, column_sums,

@@ -12,6 +12,7 @@ import { Sequential, type SequentialConfig, type ModelServices } from './model/s
 import { fit } from './model/fit.js';
 import { loadModel, saveModel, type Loaded, type LoadOptions as ModelLoadOptions } from './io/model-file.js';
 import type { OnnxEncoder } from './io/onnx.js';
+import { warmUp } from './warm-up.js';
 
 /** onnx-proto, loaded once beside the first module (dynamically: see io/onnx-encode.ts) */
 let onnxEncoder: Promise<OnnxEncoder> | undefined;
@@ -22,6 +23,7 @@ export async function loadKernels(options: LoadOptions = {}): Promise<Kernels> {
   const [{ exports, features, shared }, encodeOnnx] = await Promise.all([instantiateKernels(options), loadOnnxEncoder()]);
   const k = new Kernels(exports, features, encodeOnnx);
   if (shared) await k.startPool(shared);
+  if (options.warmUp !== false) warmUp((config) => k.sequential(config));
   return k;
 }
 

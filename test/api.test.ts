@@ -110,7 +110,7 @@ describe('the ABI version', () => {
     // the same module with the current version loads: what is refused is the version alone
     const current = fakeKernels(ABI_VERSION);
     expect(WebAssembly.validate(current)).toBe(true);
-    const ok = await loadKernels({ wasm: current });
+    const ok = await loadKernels({ wasm: current, warmUp: false }); // a fake: its kernels do nothing a warm-up could use
     expect(ok.features.relaxedSimd).toBe(false);
     for (const abi of [1, ABI_VERSION - 1, ABI_VERSION + 1, 0, -1, null]) {
       const bytes = fakeKernels(abi);
@@ -124,6 +124,25 @@ describe('the ABI version', () => {
         expect(message).toMatch(/options\.wasm/);
       }
     }
+  });
+});
+
+describe('the warm-up at load', () => {
+  it('leaves nothing behind: the same memory in use as without it, and a model trains to the same bits', async () => {
+    const warm = await loadKernels({ simd: SIMD, threads: 1 }), cold = await loadKernels({ simd: SIMD, threads: 1, warmUp: false });
+    expect(warm.arena.bytesInUse).toBe(cold.arena.bytesInUse);
+    const x = Float32Array.from({ length: 8 * 5 }, (_, i) => Math.sin(i)), y = Int32Array.from({ length: 8 }, (_, i) => i % 3);
+    const weights = [warm, cold].map((k) => {
+      const m = k.sequential({ inputSize: 5, layers: [dense(7, 'relu'), dense(3, 'softmax')], seed: 4 });
+      const opt = new SGD({ learningRate: 0.1, momentum: 0.9 });
+      for (let s = 0; s < 3; s++) m.trainBatch(x, y, opt);
+      return m.getWeights().map((w) => Array.from(w.values));
+    });
+    expect(weights[0]).toEqual(weights[1]);
+  });
+
+  it('options.warmUp must be a boolean', async () => {
+    for (const bad of [0, 'no', null]) await expect(loadKernels({ warmUp: bad as never })).rejects.toThrow(/options\.warmUp/);
   });
 });
 

@@ -79,6 +79,28 @@ describe('gemm', () => {
     });
   }
 
+  it('gemm_small (no packing) writes exactly the bits gemm writes: all four products, every mode, relu, K past the k-block, a row stride', () => {
+    let seed = 500, cases = 0;
+    for (const [transA, transB] of [[0, 0], [1, 0], [0, 1], [1, 1]] as const) {
+      for (const M of [1, 2, 3, 4, 5, 9]) for (const N of [1, 3, 4, 5, 8, 13]) for (const K of [1, 2, 5, 8, 600]) {
+        const a = seeded(M * K, seed += 5), b = seeded(K * N, seed + 1), c0 = seeded(M * (N + 3), seed + 2), bias = seeded(N, seed + 3);
+        const A = put(k, a), B = put(k, b), BI = put(k, bias);
+        const lda = transA ? M : K, ldb = transB ? K : N, ldc = N + 3; // C has three spare columns a row
+        for (const mode of [0, 1, 2]) for (const relu of [0, 1]) {
+          const want = guarded(c0), got = guarded(c0);
+          k.exports.gemm(transA, transB, M, N, K, A.ptr, lda, B.ptr, ldb, want.at, ldc, mode, BI.ptr, k.scratch.ptr, relu);
+          k.exports.gemm_small(transA, transB, M, N, K, A.ptr, lda, B.ptr, ldb, got.at, ldc, mode, BI.ptr, relu);
+          expect(got.guardsIntact(), 'wrote outside C').toBe(true);
+          expect(firstDiff(got.data(), want.data()), `${transA}${transB} ${M}x${N}x${K} mode ${mode} relu ${relu}`).toBe(-1);
+          free(want.b, got.b);
+          cases++;
+        }
+        free(A, B, BI);
+      }
+    }
+    expect(cases).toBe(4 * 6 * 6 * 5 * 6);
+  });
+
   // shapes straddling the k-block, the m-block, the n-block and the tile edges, for this build's
   // blocking (read from the module, so a retuned constant is still tested at its edges)
   const blocking = () => {

@@ -8,6 +8,9 @@ export interface KernelExports extends LayerKernelExports {
   gemm_scratch_bytes(): number;
   gemm(transA: number, transB: number, M: number, N: number, K: number, a: number, lda: number, b: number, ldb: number,
        c: number, ldc: number, mode: number, bias: number, scratch: number, relu?: number): void;
+  /** gemm() without packing, bitwise the same result: for products too small to be worth packing (no scratch) */
+  gemm_small(transA: number, transB: number, M: number, N: number, K: number, a: number, lda: number, b: number, ldb: number,
+             c: number, ldc: number, mode: number, bias: number, relu: number): void;
   /** dst (cols x rows, stride ldd) = srcᵀ (src rows x cols, stride lds) + bias[row of src] (bias 0: none), relu'd when relu */
   transpose_bias_relu(src: number, rows: number, cols: number, lds: number, bias: number, relu: number, dst: number, ldd: number): void;
   /** floats of scratch the one-channel direct convolution needs (conv_c1.ts) */

@@ -24,7 +24,13 @@ export type Combine = (a: number, b: number) => number;
 
 type AnyKernel = (...a: number[]) => number;
 
-/** calls fn with a[0 … argc) */
+/** Up to this many multiply-adds a product skips packing (gemm_small: the same bits). Measured
+ *  (bench/split-threshold.ts' neighbour, warm code): 4x4x4 takes 73 ns against 163, 8x8x8 300 ns
+ *  against 146; before the engine optimizes the GEMM (a script's first few hundred steps) the
+ *  small kernel's lead is larger. */
+export const SMALL_GEMM_MACS = 256;
+
+/** calls fn with a[0 … argc): a case for every count a kernel has, so no call spreads an array */
 function call(fn: AnyKernel, a: Float64Array, argc: number): number {
   switch (argc) {
     case 2: return fn(a[0]!, a[1]!);
@@ -34,6 +40,14 @@ function call(fn: AnyKernel, a: Float64Array, argc: number): number {
     case 6: return fn(a[0]!, a[1]!, a[2]!, a[3]!, a[4]!, a[5]!);
     case 7: return fn(a[0]!, a[1]!, a[2]!, a[3]!, a[4]!, a[5]!, a[6]!);
     case 8: return fn(a[0]!, a[1]!, a[2]!, a[3]!, a[4]!, a[5]!, a[6]!, a[7]!);
+    case 9: return fn(a[0]!, a[1]!, a[2]!, a[3]!, a[4]!, a[5]!, a[6]!, a[7]!, a[8]!);
+    case 10: return fn(a[0]!, a[1]!, a[2]!, a[3]!, a[4]!, a[5]!, a[6]!, a[7]!, a[8]!, a[9]!);
+    case 11: return fn(a[0]!, a[1]!, a[2]!, a[3]!, a[4]!, a[5]!, a[6]!, a[7]!, a[8]!, a[9]!, a[10]!);
+    case 12: return fn(a[0]!, a[1]!, a[2]!, a[3]!, a[4]!, a[5]!, a[6]!, a[7]!, a[8]!, a[9]!, a[10]!, a[11]!);
+    case 13: return fn(a[0]!, a[1]!, a[2]!, a[3]!, a[4]!, a[5]!, a[6]!, a[7]!, a[8]!, a[9]!, a[10]!, a[11]!, a[12]!);
+    case 14: return fn(a[0]!, a[1]!, a[2]!, a[3]!, a[4]!, a[5]!, a[6]!, a[7]!, a[8]!, a[9]!, a[10]!, a[11]!, a[12]!, a[13]!);
+    case 15: return fn(a[0]!, a[1]!, a[2]!, a[3]!, a[4]!, a[5]!, a[6]!, a[7]!, a[8]!, a[9]!, a[10]!, a[11]!, a[12]!, a[13]!, a[14]!);
+    case 16: return fn(a[0]!, a[1]!, a[2]!, a[3]!, a[4]!, a[5]!, a[6]!, a[7]!, a[8]!, a[9]!, a[10]!, a[11]!, a[12]!, a[13]!, a[14]!, a[15]!);
     default: return fn(...Array.from(a.subarray(0, argc)));
   }
 }
@@ -85,6 +99,10 @@ export class Dispatcher {
   /** C = op(A)·op(B) per mode, on as many threads as the product's size pays for */
   gemm(transA: number, transB: number, M: number, N: number, K: number, a: number, lda: number, b: number, ldb: number,
     c: number, ldc: number, mode: number, bias: number, relu: number): void {
+    if (M * N * K <= SMALL_GEMM_MACS) {
+      this.exports.gemm_small(transA, transB, M, N, K, a, lda, b, ldb, c, ldc, mode, bias, relu);
+      return;
+    }
     const pool = this.pool;
     const parts = pool ? splitGemm(this.threads, M, N, K, this.mr, this.nr, this.splitAll ? 1 : GEMM_MIN_MACS_PER_THREAD) : null;
     if (parts === null || parts.length < 2) {

@@ -21,6 +21,9 @@ export interface LoadOptions {
   /** how many threads run the kernels: 'auto' (default) is every core in Node, navigator.hardwareConcurrency
    *  in a cross-origin isolated worker, 1 elsewhere; features.threads says how many run, threadsReason why fewer */
   threads?: ThreadsOption;
+  /** train two tiny throwaway models one step before returning, so that the kernels and the code a
+   *  first training step runs are compiled by then (src/warm-up.ts: a few milliseconds); default true */
+  warmUp?: boolean;
 }
 
 export interface Features {
@@ -88,6 +91,7 @@ async function wasmSource(w: WasmSource, name: string): Promise<WebAssembly.Modu
 /** Instantiates the module the options ask for and checks it is ours, of this ABI version. */
 export async function instantiateKernels(options: LoadOptions = {}): Promise<{ exports: KernelExports; features: Features; shared: SharedInstance | null }> {
   if (options === null || typeof options !== 'object') throw new InvalidArgumentError('options', 'an object', options);
+  if (options.warmUp !== undefined && typeof options.warmUp !== 'boolean') throw new InvalidArgumentError('options.warmUp', 'true or false', options.warmUp);
   const simd = options.simd ?? 'auto';
   if (!['auto', 'plain', 'relaxed'].includes(simd)) throw new InvalidArgumentError('options.simd', "'auto', 'plain' or 'relaxed'", simd);
   if (!simdSupported()) {

@@ -18,23 +18,24 @@ export const allOk: Combine = (a, b) => (a !== 0 && b !== 0 ? 1 : 0);
 
 /** kernel(ptrs moved to the part…, count, ...scalars) over n elements; a pointer of 0 (none) stays 0 */
 export function perElement(rt: Runtime, name: KernelName, n: number, ptrs: readonly number[], scalars: readonly number[] = [], combine?: Combine): number {
+  // indexed loops: a step's first few hundred calls run in the interpreter, where for-of is slow
   return rt.parallel(name, n, ELEMENT_GRAIN, 4, (lo, hi, _scratch, out, at) => {
-    let i = at;
-    for (const p of ptrs) out[i++] = p === 0 ? 0 : p + lo * 4;
-    out[i++] = hi - lo;
-    for (const s of scalars) out[i++] = s;
-    return i - at;
+    const np = ptrs.length, ns = scalars.length;
+    for (let j = 0; j < np; j++) { const p = ptrs[j]!; out[at + j] = p === 0 ? 0 : p + lo * 4; }
+    out[at + np] = hi - lo;
+    for (let j = 0; j < ns; j++) out[at + np + 1 + j] = scalars[j]!;
+    return np + 1 + ns;
   }, combine);
 }
 
 /** kernel(ptrs moved to the part's first row…, rows of the part, cols) over rows x cols floats */
 export function perRow(rt: Runtime, name: KernelName, rows: number, cols: number, ptrs: readonly number[]): void {
   rt.parallel(name, rows, Math.ceil(ELEMENT_GRAIN / Math.max(cols, 1)), 1, (lo, hi, _scratch, out, at) => {
-    let i = at;
-    for (const p of ptrs) out[i++] = p + lo * cols * 4;
-    out[i++] = hi - lo;
-    out[i++] = cols;
-    return i - at;
+    const np = ptrs.length;
+    for (let j = 0; j < np; j++) out[at + j] = ptrs[j]! + lo * cols * 4;
+    out[at + np] = hi - lo;
+    out[at + np + 1] = cols;
+    return np + 2;
   });
 }
 

@@ -1,0 +1,29 @@
+// The warm-up loadKernels runs before it returns: one step of two throwaway models, the ones a
+// first script is most likely to train (a softmax classifier and the founding document's linear
+// regression). Nothing in an engine is compiled before its first call: each wasm kernel is
+// compiled on its first call (the GEMM alone takes about 0.3 ms here), and each JavaScript
+// function on its first run. Done at load, inside the await the caller is making anyway (a few
+// milliseconds of a load that takes a hundred or more), the user's own first steps run at once
+// on compiled code. The models and their memory are freed; the instance is left as it was.
+import type { Sequential, SequentialConfig } from './model/sequential.js';
+import { dense } from './layers/dense.js';
+import { SGD } from './optim/sgd.js';
+
+/** `sequential`: the instance's model factory (k.sequential) */
+export function warmUp(sequential: (config: SequentialConfig) => Sequential): void {
+  const classifier = sequential({ inputSize: 16, layers: [dense(16, 'relu'), dense(2, 'softmax')], seed: 1 });
+  const regression = sequential({ inputSize: 1, layers: [dense(1, 'linear', { bias: false })], loss: 'mse', seed: 1 });
+  try {
+    const sgd = new SGD({ learningRate: 0.01, momentum: 0.9 });
+    const x = new Float32Array(4 * 16).fill(0.5);
+    for (let s = 0; s < 2; s++) {
+      classifier.trainBatch(x, Int32Array.of(0, 1, 0, 1), sgd);
+      regression.trainBatch(Float32Array.of(1, 2, 3, 4), Float32Array.of(2, 4, 6, 8), sgd);
+    }
+    classifier.predict(x);
+    sgd.dispose();
+  } finally {
+    classifier.dispose();
+    regression.dispose();
+  }
+}
