@@ -5,7 +5,7 @@
 import { describe, it, expect } from 'vitest';
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -35,7 +35,9 @@ describe('momentum-wasm train mnist (the CLI)', () => {
     expect(r.stderr).toBe(''); // no progress bar when stderr is not a terminal
     expect(r.status).toBe(0);
     const lines = r.stdout.trim().split('\n');
-    expect(lines[0]).toBe('momentum-wasm: MNIST 2,000 train / 2,000 test digits, SGD lr 0.05 momentum 0.9, batch 64, plain SIMD');
+    // threads default to every core, as in the library; the header names them when there are more than one
+    const cores = availableParallelism();
+    expect(lines[0]).toBe(`momentum-wasm: MNIST 2,000 train / 2,000 test digits, SGD lr 0.05 momentum 0.9, batch 64, plain SIMD${cores > 1 ? `, ${cores} threads` : ''}`);
     expect(lines[1]).toBe('model: 784-128-10');
     const epochs = epochLines(r.stdout);
     expect(epochs.map((e) => `${e.epoch}/${e.of}`)).toEqual(['1/2', '2/2']);

@@ -54,8 +54,8 @@ Options for train mnist:
   --limit N         only the first N training digits and the first N test digits (quick runs)
   --seed N          seed of weights and shuffling (default 1)
   --simd MODE       auto | plain | relaxed (default auto)
-  --threads N       threads: a count or auto (every core); default 1, since on the 2-vCPU VM where
-                    this was measured two threads trained slower (bench/threads.ts)
+  --threads N       threads: a count or auto (default: every core); the weights are the same bits
+                    for any count
   --save FILE       write the trained model (safetensors)
   --checkpoint FILE write a checkpoint (model + optimizer state) to resume from
   --resume FILE     continue from a checkpoint written by --checkpoint (its architecture and optimizer,

@@ -8,7 +8,7 @@ export async function info(args: string[]): Promise<void> {
   const { positionals } = parseArgs({ args, allowPositionals: true, options: {} });
   if (positionals.length !== 1) throw new UsageError('info: expected MODEL (see --help)');
   const bytes = await readFile(positionals[0]!);
-  const k = await cliKernels('plain');
+  const k = await cliKernels('plain', 1); // reads a file: no pool to start
   const { model, optimizer, metadata } = k.load(bytes);
   const weights = model.getWeights();
   const count = weights.reduce((n, w) => n + w.values.length, 0);

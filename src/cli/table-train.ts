@@ -40,7 +40,7 @@ export const TABLE_HELP = `Options for train FILE.csv:
   --validation-split F  the fraction of rows held out for validation, in [0, 1) (default ${TABLE_DEFAULTS.validationSplit})
   --save FILE           write the model (safetensors, with the table's columns, categories and classes)
   --simd MODE           auto | plain | relaxed (default auto)
-  --threads N           threads: a count or auto (every core); default 1
+  --threads N           threads: a count or auto (default: every core)
 `;
 
 function parseHidden(v: string | undefined): number[] {
