@@ -7,6 +7,7 @@ import { gemmTable, setupLines, targetTable, workloadTable, type Table } from '.
 import type { Results } from './results.js';
 import { cnnLines, cnnTable, convLines, convTable } from './cnn-tables.js';
 import { CONV_TARGET_PCT } from './cnn-results.js';
+import { threadsTable } from './threads-table.js';
 
 export const RESULTS_FILE = fileURLToPath(new URL('./results.json', import.meta.url));
 const README_FILE = fileURLToPath(new URL('../README.md', import.meta.url));
@@ -31,6 +32,7 @@ export function renderSection(r: Results): string {
     '',
     markdown(workloadTable(r)),
     ...cnnSection(r),
+    ...threadsSection(r),
     '',
     'GEMM, GFLOP/s (% of peak: each repetition against the same build\'s peak probe run right after it; \\* = below the 85% target):',
     '',
@@ -38,6 +40,12 @@ export function renderSection(r: Results): string {
     ...(r.targets.length ? ['', markdown(targetTable(r))] : []),
     ...(r.notes.length ? ['', ...r.notes.map((n) => `- ${n}`)] : []),
   ].join('\n');
+}
+
+/** the thread table (1 thread and every core, in turns), or nothing for older results */
+function threadsSection(r: Results): string[] {
+  if (!r.threads) return [];
+  return ['', `Threads (${r.threads.build} build; each workload at 1 thread and at ${r.threads.counts.at(-1)}, in turns; numpy with OPENBLAS_NUM_THREADS at the same counts):`, '', markdown(threadsTable(r.threads))];
 }
 
 /** the CNN and conv-layer tables with the lines under them, or nothing for older results */

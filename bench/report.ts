@@ -3,6 +3,7 @@ import { gemmTable, setupLines, targetTable, workloadTable, type Table } from '.
 import type { Results } from './results.js';
 import { cnnLines, cnnTable, convLines, convTable } from './cnn-tables.js';
 import { CONV_TARGET_PCT } from './cnn-results.js';
+import { threadsTable } from './threads-table.js';
 
 function text(t: Table, indent = '  '): string {
   const all = [t.headers, ...t.rows];
@@ -25,6 +26,7 @@ export function renderReport(r: Results): string {
   if (cnn) out.push('', 'CNN training (MNIST digits, SGD lr 0.01 momentum 0.9)', text(cnn), ...cnnLines(r).map((l) => `  - ${l}`));
   const conv = convTable(r);
   if (conv) out.push('', `Conv layers alone, GFLOP/s (% of peak; * = below the ${CONV_TARGET_PCT}% target)`, text(conv), ...convLines(r).map((l) => `  - ${l}`));
+  if (r.threads) out.push('', `Threads (${r.threads.build} build, 1 thread and ${r.threads.counts.at(-1)}, in turns)`, text(threadsTable(r.threads)));
   if (r.targets.length) out.push('', text(targetTable(r)));
   if (r.notes.length) out.push('', 'Notes', ...r.notes.map((n) => `  - ${n}`));
   return out.join('\n') + '\n';

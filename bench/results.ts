@@ -3,6 +3,7 @@
 import { execFileSync } from 'node:child_process';
 import os from 'node:os';
 import { cnnTargets, type CnnResults, type ConvResults } from './cnn-results.js';
+import type { ThreadResults } from './threads-results.js';
 
 export type Build = 'plain' | 'relaxed';
 export type Product = 'nn' | 'tn' | 'nt';
@@ -101,6 +102,8 @@ export interface Results {
   cnn?: CnnResults;
   /** conv layers alone: forward, input and filter gradients (bench/conv-layers.ts); absent in older results */
   conv?: ConvResults;
+  /** the workloads at 1 thread and at every core, in turns (bench/threads-suite.ts); absent in older results */
+  threads?: ThreadResults;
   targets: Target[];
   notes: string[];
 }

@@ -20,6 +20,8 @@ import { deriveRatios, deriveTargets, gitSource, loadAverage, machine, type Buil
 import { renderReport } from './report.js';
 import { RESULTS_FILE, updateReadme } from './readme.js';
 import { elapsedSeconds, progress } from './progress.js';
+import { measureThreads } from './threads-suite.js';
+import { availableParallelism } from 'node:os';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const opts = parseOptions(process.argv.slice(2));
@@ -85,6 +87,20 @@ if (opts.peers) {
     if ('skipped' in p && p.skipped !== 'not run') results.notes.push(`${name} skipped: ${p.skipped}`);
     if ('leakedTensors' in p && p.leakedTensors !== 0) results.notes.push(`${name} leaked ${p.leakedTensors} tensors during its runs`);
   }
+}
+
+// threads: the same workloads at 1 thread and at every core, in turns, numpy beside them (threads-suite.ts)
+const cores = availableParallelism();
+if (cores > 1) {
+  try {
+    const label = `${results.machine.cpu}, ${cores} cores available, Node ${process.versions.node}`;
+    results.threads = await measureThreads([1, cores], data.train, opts.quick, label, progress);
+  } catch (e) {
+    results.notes.push(`the thread measurements failed: ${(e as Error).message}`);
+    progress(`threads failed: ${(e as Error).message}`);
+  }
+} else {
+  results.notes.push('one core available: no thread measurements');
 }
 
 for (const b of Object.values(results.builds)) {
