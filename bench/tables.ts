@@ -122,7 +122,7 @@ export function setupLines(r: Results): string[] {
   const m = r.machine;
   const end = m.loadAverageEnd === undefined ? '' : `, ${m.loadAverageEnd} at the end`;
   lines.push(`${m.cpu}, ${m.cores} cores, ${m.os} ${m.arch}, Node ${m.node} (V8 ${m.v8}), load average ${m.loadAverage} at the start${end}`);
-  lines.push(`single thread everywhere; each number is the median of several timed repetitions after a warm-up; ratios use the ${r.headline} build (what loadKernels() picks here) and peers measured in this run`);
+  lines.push(`${r.threads ? `single thread everywhere but the Threads table (1 thread and ${r.threads.counts.at(-1)}, in turns)` : 'single thread everywhere'}; each number is the median of several timed repetitions after a warm-up; ratios use the ${r.headline} build (what loadKernels() picks here) and peers measured in this run`);
   for (const b of builds(r)) {
     const br = r.builds[b]!;
     const during = br.peak.duringGemm === undefined ? '' : ` (${g1(br.peak.duringGemm)} in the probes between GEMM repetitions)`;
