@@ -2,7 +2,8 @@
 // pay, the measurement behind GEMM_MIN_MACS_PER_THREAD (src/runtime/parallel-gemm.ts) and
 // ELEMENT_GRAIN (src/runtime/parts.ts). Each size runs whole on a one-thread instance and in two
 // parts on a two-thread one (every call split: splitAll), the repetitions in turns (timing.ts),
-// with the worker warm, as it is between the calls of a training step.
+// with the worker warm, as it is between the calls of a training step. Last, on one thread, where
+// the packed GEMM overtakes gemm_small (SMALL_GEMM_MACS, src/runtime/dispatch.ts).
 import { loadKernels, type Kernels } from '../src/index.js';
 import { perElement } from '../src/runtime/parts.js';
 import { timeInTurns } from './timing.js';
@@ -30,6 +31,16 @@ for (const n of [4096, 8192, 16384, 32768, 65536, 262144]) {
     const w = k.arena.alloc(n * 4, true), v = k.arena.alloc(n * 4, true), g = k.arena.alloc(n * 4, true);
     return () => { perElement(k, 'sgd_seed', n, [w, v, g], [0.01, 0.9, 0, 0, 0, 1, Infinity, 1]); };
   });
+}
+console.log(`\n| one thread (multiply-adds) | packed gemm, ns | gemm_small, ns |\n|---|---|---|`);
+for (const [M, N, K] of [[4, 1, 1], [4, 4, 4], [8, 8, 4], [8, 8, 8], [16, 16, 4], [16, 16, 16]] as const) {
+  const e = one.exports;
+  const a = one.arena.alloc(M * K * 4, true), b = one.arena.alloc(K * N * 4, true), c = one.arena.alloc(M * N * 4, true);
+  const [packed, small] = timeInTurns([
+    () => e.gemm(0, 0, M, N, K, a, K, b, N, c, N, 0, 0, one.scratch.ptr, 0),
+    () => e.gemm_small(0, 0, M, N, K, a, K, b, N, c, N, 0, 0, 0),
+  ], { repMs: 40, reps: 7, warmupMs: 40 });
+  console.log(`| ${M}x${N}x${K} (${M * N * K}) | ${(packed!.seconds * 1e9).toFixed(0)} | ${(small!.seconds * 1e9).toFixed(0)} |`);
 }
 one.dispose();
 two.dispose();

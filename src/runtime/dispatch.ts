@@ -24,11 +24,10 @@ export type Combine = (a: number, b: number) => number;
 
 type AnyKernel = (...a: number[]) => number;
 
-/** Up to this many multiply-adds a product skips packing (gemm_small: the same bits). Measured
- *  (bench/split-threshold.ts' neighbour, warm code): 4x4x4 takes 73 ns against 163, 8x8x8 300 ns
- *  against 146; before the engine optimizes the GEMM (a script's first few hundred steps) the
- *  small kernel's lead is larger. */
-export const SMALL_GEMM_MACS = 256;
+/** Up to this many multiply-adds a product skips packing (gemm_small: the same bits, and a small
+ *  function, compiled at once on its first call). Measured warm (bench/split-threshold.ts): 4x4x4
+ *  took 37 ns against the packed GEMM's 83, 8x8x4 (256) 116 ns against 63. */
+export const SMALL_GEMM_MACS = 128;
 
 /** calls fn with a[0 … argc): a case for every count a kernel has, so no call spreads an array */
 function call(fn: AnyKernel, a: Float64Array, argc: number): number {
