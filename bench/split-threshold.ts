@@ -5,7 +5,7 @@
 // with the worker warm, as it is between the calls of a training step. Last, on one thread, where
 // the packed GEMM overtakes gemm_small (SMALL_GEMM_MACS, src/runtime/dispatch.ts).
 import { loadKernels, type Kernels } from '../src/index.js';
-import { perElement } from '../src/runtime/parts.js';
+import { ARGS, perElementArgs } from '../src/runtime/parts.js';
 import { timeInTurns } from './timing.js';
 
 const one = await loadKernels({ threads: 1 });
@@ -29,7 +29,11 @@ console.log(`\n| update (elements) | 1 thread, µs | 2 threads, µs | gain |\n|-
 for (const n of [4096, 8192, 16384, 32768, 65536, 262144]) {
   row(`SGD momentum, ${n}`, (k) => {
     const w = k.arena.alloc(n * 4, true), v = k.arena.alloc(n * 4, true), g = k.arena.alloc(n * 4, true);
-    return () => { perElement(k, 'sgd_seed', n, [w, v, g], [0.01, 0.9, 0, 0, 0, 1, Infinity, 1]); };
+    const scalars = [0.01, 0.9, 0, 0, 0, 1, Infinity, 1]; // lr, momentum, nesterov, wd, decay, gscale, clip, commit
+    return () => {
+      ARGS[0] = w; ARGS[1] = v; ARGS[2] = g; ARGS[3] = n; ARGS.set(scalars, 4);
+      perElementArgs(k, 'sgd_seed', 12, 3);
+    };
   });
 }
 console.log(`\n| one thread (multiply-adds) | packed gemm, ns | gemm_small, ns |\n|---|---|---|`);

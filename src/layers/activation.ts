@@ -11,9 +11,9 @@ export type Activation = (typeof ACTIVATIONS)[number];
 export function activate(rt: Runtime, act: Activation, y: number, rows: number, cols: number): void {
   const n = rows * cols;
   switch (act) {
-    case 'sigmoid': perElement(rt, 'sigmoid_forward', n, [y, y]); break;
-    case 'tanh': perElement(rt, 'tanh_forward', n, [y, y]); break;
-    case 'softmax': perRow(rt, 'softmax_forward', rows, cols, [y, y]); break;
+    case 'sigmoid': perElement(rt, 'sigmoid_forward', n, y, y); break;
+    case 'tanh': perElement(rt, 'tanh_forward', n, y, y); break;
+    case 'softmax': perRow(rt, 'softmax_forward', rows, cols, y, y); break;
     case 'relu': case 'linear': break;
   }
 }
@@ -22,10 +22,10 @@ export function activate(rt: Runtime, act: Activation, y: number, rows: number, 
 export function activateBackward(rt: Runtime, act: Activation, y: number, d: number, rows: number, cols: number): void {
   const n = rows * cols;
   switch (act) {
-    case 'relu': perElement(rt, 'relu_backward', n, [y, d, d]); break;
-    case 'sigmoid': perElement(rt, 'sigmoid_backward', n, [y, d, d]); break;
-    case 'tanh': perElement(rt, 'tanh_backward', n, [y, d, d]); break;
-    case 'softmax': perRow(rt, 'softmax_backward', rows, cols, [y, d, d]); break;
+    case 'relu': perElement(rt, 'relu_backward', n, y, d, d); break;
+    case 'sigmoid': perElement(rt, 'sigmoid_backward', n, y, d, d); break;
+    case 'tanh': perElement(rt, 'tanh_backward', n, y, d, d); break;
+    case 'softmax': perRow(rt, 'softmax_backward', rows, cols, y, d, d); break;
     case 'linear': break;
   }
 }

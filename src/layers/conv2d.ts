@@ -8,6 +8,7 @@
 // A 1x1 kernel with stride 1 and no padding needs no im2col: x itself is the column matrix.
 import { MODE_ACC, MODE_BIAS, MODE_ZERO } from '../runtime/abi.js';
 import type { Runtime } from '../runtime/runtime.js';
+import type { PartArgs } from '../runtime/dispatch.js';
 import { Parameter } from '../runtime/parameter.js';
 import { InvalidArgumentError } from '../util/errors.js';
 import { positiveInt, oneOf, bool } from '../util/check.js';
@@ -211,13 +212,54 @@ class Conv2dLayer implements Layer {
     const g = this.g;
     if (this.direct) return c.x + p0 * g.K * 4;
     // each position's row of the block on one thread
-    rt.parallel('im2col', np, Math.ceil(ELEMENT_GRAIN / g.K), 1, (lo, hi, _scratch, out, at) => {
-      out[at] = c.x; this.geometryArgs(out, at + 1);
-      out[at + 12] = p0 + lo; out[at + 13] = hi - lo; out[at + 14] = c.scratch + lo * g.K * 4;
-      return 15;
-    });
+    this.c = c; this.p0 = p0;
+    rt.parallel('im2col', np, Math.ceil(ELEMENT_GRAIN / g.K), 1, this.im2colPart);
     return c.scratch;
   }
+
+  // The calls being split: what the part functions below read. They are made once, so a training
+  // step allocates nothing; a split runs to its end before the next one starts.
+  private c: LayerCall | null = null;
+  private p0 = 0; private np = 0; private col = 0; private first = 0;
+  private yt = 0; private rows = 0; private cols = 0; private bias0 = 0; private relu0 = 0; private y = 0; private ldy = 0;
+
+  private readonly im2colPart: PartArgs = (lo, hi, _scratch, out, at) => {
+    const c = this.c!;
+    out[at] = c.x; this.geometryArgs(out, at + 1);
+    out[at + 12] = this.p0 + lo; out[at + 13] = hi - lo; out[at + 14] = c.scratch + lo * this.g.K * 4;
+    return 15;
+  };
+
+  private readonly col2imPart: PartArgs = (lo, hi, _scratch, out, at) => {
+    const per = this.g.OH * this.g.OW, p0 = this.p0;
+    const q0 = Math.max(p0, (this.first + lo) * per), q1 = Math.min(p0 + this.np, (this.first + hi) * per);
+    out[at] = this.col + (q0 - p0) * this.g.K * 4; this.geometryArgs(out, at + 1);
+    out[at + 12] = q0; out[at + 13] = q1 - q0; out[at + 14] = this.c!.dx;
+    return 15;
+  };
+
+  private readonly untransposePart: PartArgs = (lo, hi, _scratch, out, at) => {
+    out[at] = this.yt + lo * 4; out[at + 1] = this.rows; out[at + 2] = hi - lo; out[at + 3] = this.cols; out[at + 4] = this.bias0;
+    out[at + 5] = this.relu0; out[at + 6] = this.y + lo * this.ldy * 4; out[at + 7] = this.ldy;
+    return 8;
+  };
+
+  private readonly c1ForwardPart: PartArgs = (lo, hi, scratch, out, at) => {
+    const g = this.g, c = this.c!;
+    out[at] = c.x + lo * g.H * g.W * 4; out[at + 1] = hi - lo; out[at + 2] = g.H; out[at + 3] = g.W; out[at + 4] = g.KH;
+    out[at + 5] = g.KW; out[at + 6] = g.PT; out[at + 7] = g.PL; out[at + 8] = g.OH; out[at + 9] = g.OW; out[at + 10] = g.F;
+    out[at + 11] = this.kernel.valuePtr; out[at + 12] = this.bias0; out[at + 13] = this.relu0; out[at + 14] = c.y + lo * g.OH * g.OW * g.F * 4;
+    out[at + 15] = scratch;
+    return 16;
+  };
+
+  private readonly c1FilterGradPart: PartArgs = (lo, hi, scratch, out, at) => {
+    const g = this.g, c = this.c!;
+    out[at] = c.x; out[at + 1] = c.rows; out[at + 2] = g.H; out[at + 3] = g.W; out[at + 4] = g.KH; out[at + 5] = g.KW;
+    out[at + 6] = g.PT; out[at + 7] = g.PL; out[at + 8] = g.OH; out[at + 9] = g.OW; out[at + 10] = g.F; out[at + 11] = lo;
+    out[at + 12] = hi; out[at + 13] = c.dy; out[at + 14] = this.kernel.gradPtr; out[at + 15] = scratch;
+    return 16;
+  };
 
   /** H, W, C, KH, KW, SH, SW, PT, PL, OH, OW: the geometry as im2col and col2im_add take it */
   private geometryArgs(out: Float64Array, at: number): void {
@@ -231,21 +273,14 @@ class Conv2dLayer implements Layer {
   private col2im(rt: Runtime, c: LayerCall, col: number, p0: number, np: number): void {
     const g = this.g, per = g.OH * g.OW;
     const first = Math.floor(p0 / per), images = Math.floor((p0 + np - 1) / per) - first + 1;
-    rt.parallel('col2im_add', images, Math.ceil(ELEMENT_GRAIN / (per * g.K)), 1, (lo, hi, _scratch, out, at) => {
-      const q0 = Math.max(p0, (first + lo) * per), q1 = Math.min(p0 + np, (first + hi) * per);
-      out[at] = col + (q0 - p0) * g.K * 4; this.geometryArgs(out, at + 1);
-      out[at + 12] = q0; out[at + 13] = q1 - q0; out[at + 14] = c.dx;
-      return 15;
-    });
+    this.c = c; this.col = col; this.p0 = p0; this.np = np; this.first = first;
+    rt.parallel('col2im_add', images, Math.ceil(ELEMENT_GRAIN / (per * g.K)), 1, this.col2imPart);
   }
 
   /** Yᵀ block (F x np) back to NHWC rows with bias and relu, split by positions (yt's columns) */
   private untranspose(rt: Runtime, yt: number, rows: number, cols: number, bias: number, relu: number, y: number, ldy: number): void {
-    rt.parallel('transpose_bias_relu', cols, Math.ceil(ELEMENT_GRAIN / rows), 4, (lo, hi, _scratch, out, at) => {
-      out[at] = yt + lo * 4; out[at + 1] = rows; out[at + 2] = hi - lo; out[at + 3] = cols; out[at + 4] = bias;
-      out[at + 5] = relu; out[at + 6] = y + lo * ldy * 4; out[at + 7] = ldy;
-      return 8;
-    });
+    this.yt = yt; this.rows = rows; this.cols = cols; this.bias0 = bias; this.relu0 = relu; this.y = y; this.ldy = ldy;
+    rt.parallel('transpose_bias_relu', cols, Math.ceil(ELEMENT_GRAIN / rows), 4, this.untransposePart);
   }
 
   /** whether each thread's own scratch holds the one-channel kernels' padded sample */
@@ -261,13 +296,8 @@ class Conv2dLayer implements Layer {
       return;
     }
     const macs = g.OH * g.OW * g.F * g.KH * g.KW;
-    rt.parallel('conv_c1_forward', c.rows, Math.ceil(GEMM_MIN_MACS_PER_THREAD / macs), 1, (lo, hi, scratch, out, at) => {
-      out[at] = c.x + lo * g.H * g.W * 4; out[at + 1] = hi - lo; out[at + 2] = g.H; out[at + 3] = g.W; out[at + 4] = g.KH;
-      out[at + 5] = g.KW; out[at + 6] = g.PT; out[at + 7] = g.PL; out[at + 8] = g.OH; out[at + 9] = g.OW; out[at + 10] = g.F;
-      out[at + 11] = this.kernel.valuePtr; out[at + 12] = bias; out[at + 13] = relu; out[at + 14] = c.y + lo * g.OH * g.OW * g.F * 4;
-      out[at + 15] = scratch;
-      return 16;
-    });
+    this.c = c; this.bias0 = bias; this.relu0 = relu;
+    rt.parallel('conv_c1_forward', c.rows, Math.ceil(GEMM_MIN_MACS_PER_THREAD / macs), 1, this.c1ForwardPart);
   }
 
   /** the one-channel filter gradient, split by filters: each filter's sum over the samples on one thread */
@@ -278,12 +308,8 @@ class Conv2dLayer implements Layer {
       return;
     }
     const macs = c.rows * g.OH * g.OW * g.KH * g.KW;
-    rt.parallel('conv_c1_filter_grad', g.F, Math.ceil(GEMM_MIN_MACS_PER_THREAD / macs), 1, (lo, hi, scratch, out, at) => {
-      out[at] = c.x; out[at + 1] = c.rows; out[at + 2] = g.H; out[at + 3] = g.W; out[at + 4] = g.KH; out[at + 5] = g.KW;
-      out[at + 6] = g.PT; out[at + 7] = g.PL; out[at + 8] = g.OH; out[at + 9] = g.OW; out[at + 10] = g.F; out[at + 11] = lo;
-      out[at + 12] = hi; out[at + 13] = c.dy; out[at + 14] = this.kernel.gradPtr; out[at + 15] = scratch;
-      return 16;
-    });
+    this.c = c;
+    rt.parallel('conv_c1_filter_grad', g.F, Math.ceil(GEMM_MIN_MACS_PER_THREAD / macs), 1, this.c1FilterGradPart);
   }
 
   /** where the transposed blocks go, after the im2col block */
@@ -320,7 +346,7 @@ class Conv2dLayer implements Layer {
     const P = c.rows * g.OH * g.OW;
     if (!c.logits) activateBackward(rt, this.spec.activation, c.y, c.dy, P, F);
     if (this.bias) columnSums(rt, c.dy, P, F, this.bias.gradPtr);
-    if (c.dx && !this.direct) perElement(rt, 'zero_f32', c.rows * g.H * g.W * g.C, [c.dx]);
+    if (c.dx && !this.direct) perElement(rt, 'zero_f32', c.rows * g.H * g.W * g.C, c.dx);
     if (this.oneChannel) {
       this.filterGradOneChannel(rt, c);
       // the input gradient needs no im2col of x: dcol = dY·Kᵀ, scattered back block by block

@@ -4,6 +4,7 @@
 // draws the same mask. The layer's seed comes from the model's seed; t moves on with each
 // committed step, and checkpoints store it.
 import type { Runtime } from '../runtime/runtime.js';
+import type { PartArgs } from '../runtime/dispatch.js';
 import { ELEMENT_GRAIN, perElement } from '../runtime/parts.js';
 import { finiteNumber } from '../util/check.js';
 import { size, type Layer, type LayerCall, type LayerType, type Shape } from './layer.js';
@@ -37,6 +38,16 @@ class DropoutLayer implements Layer {
   readonly inPlace = false;
   /** the step counter t of the mask stream */
   rngState = 0;
+  /** the call being split, and its rate (0 outside training) */
+  private c: LayerCall | null = null;
+  private rate = 0;
+  /** each element's mask comes from its index in the whole tensor (i0 = the part's first), so any split draws the same */
+  private readonly forwardPart: PartArgs = (lo, hi, _scratch, out, at) => {
+    const c = this.c!;
+    out[at] = c.x + lo * 4; out[at + 1] = c.y + lo * 4; out[at + 2] = c.work + lo * 4; out[at + 3] = hi - lo;
+    out[at + 4] = this.rate; out[at + 5] = this.seed; out[at + 6] = this.rngState; out[at + 7] = lo;
+    return 8;
+  };
   constructor(readonly spec: DropoutSpec, readonly inputShape: Shape, private readonly seed: number) {
     this.outputShape = inputShape.slice();
   }
@@ -48,17 +59,13 @@ class DropoutLayer implements Layer {
 
   forward(rt: Runtime, c: LayerCall): void {
     // rate 0 keeps every element (mask 1): the identity, outside training
-    const rate = c.training ? this.spec.rate : 0;
-    // each element's mask comes from its index in the whole tensor (i0 = the part's first), so any split draws the same
-    rt.parallel('dropout_forward', c.rows * size(this.inputShape), ELEMENT_GRAIN, 4, (lo, hi, _scratch, out, at) => {
-      out[at] = c.x + lo * 4; out[at + 1] = c.y + lo * 4; out[at + 2] = c.work + lo * 4; out[at + 3] = hi - lo;
-      out[at + 4] = rate; out[at + 5] = this.seed; out[at + 6] = this.rngState; out[at + 7] = lo;
-      return 8;
-    });
+    this.rate = c.training ? this.spec.rate : 0;
+    this.c = c;
+    rt.parallel('dropout_forward', c.rows * size(this.inputShape), ELEMENT_GRAIN, 4, this.forwardPart);
   }
 
   backward(rt: Runtime, c: LayerCall): void {
-    if (c.dx) perElement(rt, 'multiply_f32', c.rows * size(this.inputShape), [c.dy, c.work, c.dx]);
+    if (c.dx) perElement(rt, 'multiply_f32', c.rows * size(this.inputShape), c.dy, c.work, c.dx);
   }
 
   commit(): void {

@@ -158,4 +158,9 @@ export interface LayerType<S extends LayerSpec = LayerSpec> {
   onnx(spec: S, input: Shape, tensors: ReadonlyMap<string, Float32Array>, g: OnnxGraph, where: string): OnnxValue;
 }
 
-export const size = (s: Shape): number => s.reduce((a, b) => a * b, 1);
+/** the product of the dimensions (a loop: layers call it in every step, and a reduce callback allocates) */
+export function size(s: Shape): number {
+  let n = 1;
+  for (let i = 0; i < s.length; i++) n *= s[i]!;
+  return n;
+}

@@ -2,6 +2,7 @@
 // Max pooling keeps each output's argmax (an index into the batch's input) from forward to
 // backward, which then routes each gradient to that one input.
 import type { Runtime } from '../runtime/runtime.js';
+import type { PartArgs } from '../runtime/dispatch.js';
 import { ELEMENT_GRAIN } from '../runtime/parts.js';
 import { InvalidArgumentError } from '../util/errors.js';
 import { pair, imageInput, type Size2 } from './shape-args.js';
@@ -94,30 +95,37 @@ class Pool2dLayer implements Layer {
     return { persistent: this.max ? rows * size(this.outputShape) : 0, scratch: 0 };
   }
 
-  // split by images: windows never leave their image, and argmax indices are within the image
+  /** the call being split (split by images: windows never leave their image, and argmax indices
+   *  are within the image); the part functions are made once, so a step allocates nothing */
+  private c: LayerCall | null = null;
+  private readonly forwardPart: PartArgs = (lo, hi, _scratch, out, at) => {
+    const g = this.g, c = this.c!, inPer = size(this.inputShape), outPer = size(this.outputShape);
+    out[at] = c.x + lo * inPer * 4; out[at + 1] = hi - lo; out[at + 2] = g.H; out[at + 3] = g.W; out[at + 4] = g.C;
+    out[at + 5] = g.PH; out[at + 6] = g.PW; out[at + 7] = g.SH; out[at + 8] = g.SW; out[at + 9] = g.OH; out[at + 10] = g.OW;
+    out[at + 11] = c.y + lo * outPer * 4; out[at + 12] = c.work + lo * outPer * 4;
+    return this.max ? 13 : 12;
+  };
+  private readonly backwardPart: PartArgs = (lo, hi, _scratch, out, at) => {
+    const g = this.g, c = this.c!, inPer = size(this.inputShape), outPer = size(this.outputShape);
+    const dy = c.dy + lo * outPer * 4, dx = c.dx + lo * inPer * 4;
+    if (this.max) {
+      out[at] = dy; out[at + 1] = c.work + lo * outPer * 4; out[at + 2] = hi - lo; out[at + 3] = outPer; out[at + 4] = dx; out[at + 5] = inPer;
+      return 6;
+    }
+    out[at] = dy; out[at + 1] = hi - lo; out[at + 2] = g.H; out[at + 3] = g.W; out[at + 4] = g.C; out[at + 5] = g.PH;
+    out[at + 6] = g.PW; out[at + 7] = g.SH; out[at + 8] = g.SW; out[at + 9] = g.OH; out[at + 10] = g.OW; out[at + 11] = dx;
+    return 12;
+  };
+
   forward(rt: Runtime, c: LayerCall): void {
-    const g = this.g, inPer = size(this.inputShape), outPer = size(this.outputShape);
-    rt.parallel(this.max ? 'max_pool_forward' : 'avg_pool_forward', c.rows, Math.ceil(ELEMENT_GRAIN / inPer), 1, (lo, hi, _scratch, out, at) => {
-      out[at] = c.x + lo * inPer * 4; out[at + 1] = hi - lo; out[at + 2] = g.H; out[at + 3] = g.W; out[at + 4] = g.C;
-      out[at + 5] = g.PH; out[at + 6] = g.PW; out[at + 7] = g.SH; out[at + 8] = g.SW; out[at + 9] = g.OH; out[at + 10] = g.OW;
-      out[at + 11] = c.y + lo * outPer * 4; out[at + 12] = c.work + lo * outPer * 4;
-      return this.max ? 13 : 12;
-    });
+    this.c = c;
+    rt.parallel(this.max ? 'max_pool_forward' : 'avg_pool_forward', c.rows, Math.ceil(ELEMENT_GRAIN / size(this.inputShape)), 1, this.forwardPart);
   }
 
   backward(rt: Runtime, c: LayerCall): void {
     if (!c.dx) return;
-    const g = this.g, inPer = size(this.inputShape), outPer = size(this.outputShape);
-    rt.parallel(this.max ? 'max_pool_backward' : 'avg_pool_backward', c.rows, Math.ceil(ELEMENT_GRAIN / inPer), 1, (lo, hi, _scratch, out, at) => {
-      const dy = c.dy + lo * outPer * 4, dx = c.dx + lo * inPer * 4;
-      if (this.max) {
-        out[at] = dy; out[at + 1] = c.work + lo * outPer * 4; out[at + 2] = hi - lo; out[at + 3] = outPer; out[at + 4] = dx; out[at + 5] = inPer;
-        return 6;
-      }
-      out[at] = dy; out[at + 1] = hi - lo; out[at + 2] = g.H; out[at + 3] = g.W; out[at + 4] = g.C; out[at + 5] = g.PH;
-      out[at + 6] = g.PW; out[at + 7] = g.SH; out[at + 8] = g.SW; out[at + 9] = g.OH; out[at + 10] = g.OW; out[at + 11] = dx;
-      return 12;
-    });
+    this.c = c;
+    rt.parallel(this.max ? 'max_pool_backward' : 'avg_pool_backward', c.rows, Math.ceil(ELEMENT_GRAIN / size(this.inputShape)), 1, this.backwardPart);
   }
 
   dispose(): void {}

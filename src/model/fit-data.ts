@@ -5,6 +5,7 @@
 // checked finite before the first step, in wasm, chunk by chunk as it is copied (a JavaScript loop
 // over a 25 MB dataset cost a fifth of an epoch of a small model).
 import type { Runtime } from '../runtime/runtime.js';
+import type { PartArgs } from '../runtime/dispatch.js';
 import { Block } from '../runtime/memory.js';
 import { ELEMENT_GRAIN, allOk, perElement } from '../runtime/parts.js';
 import { InvalidArgumentError } from '../util/errors.js';
@@ -33,7 +34,7 @@ export function copyFinite(rt: Runtime, name: string, x: Float32Array, into: Blo
       const n = Math.min(CHUNK, x.length - at);
       const dst = into ? into.ptr + at * 4 : scratch!.ptr;
       (into ?? scratch!).f32.set(x.subarray(at, at + n), into ? at : 0);
-      if (perElement(rt, 'all_finite', n, [dst], [], allOk) === 0) throw notFinite(name, x, at, n);
+      if (perElement(rt, 'all_finite', n, dst, -1, -1, -1, allOk) === 0) throw notFinite(name, x, at, n);
     }
   } finally {
     scratch?.free();
@@ -76,12 +77,16 @@ export function fitData(rt: Runtime, x: Float32Array, y: Targets, layout: DataLa
   // wasm (from a copy, as x: what a callback does to y during the fit does not reach it)
   const ids = layout.indices ? Int32Array.from(y) : null;
   const { features, width } = layout, rowTargets = targets;
-  // rows split among threads: each row is one copy
-  const gatherRows = (src: number, idx: number, n: number, w: number, dst: number) =>
-    rt.parallel('gather_rows', n, Math.ceil(ELEMENT_GRAIN / w), 1, (lo, hi, _scratch, out, at) => {
-      out[at] = src; out[at + 1] = idx + lo * 4; out[at + 2] = hi - lo; out[at + 3] = w; out[at + 4] = dst + lo * w * 4;
-      return 5;
-    });
+  // rows split among threads: each row is one copy (the part function made once: a batch allocates nothing)
+  let src = 0, idx = 0, w = 0, dst = 0;
+  const part: PartArgs = (lo, hi, _scratch, out, at) => {
+    out[at] = src; out[at + 1] = idx + lo * 4; out[at + 2] = hi - lo; out[at + 3] = w; out[at + 4] = dst + lo * w * 4;
+    return 5;
+  };
+  const gatherRows = (from: number, rowsAt: number, n: number, width: number, into: number) => {
+    src = from; idx = rowsAt; w = width; dst = into;
+    rt.parallel('gather_rows', n, Math.ceil(ELEMENT_GRAIN / width), 1, part);
+  };
   return {
     gather(order, start, n, ws) {
       const idx = order.ptr + start * 4;

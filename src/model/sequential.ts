@@ -236,7 +236,7 @@ export class Sequential {
     for (let r0 = 0; r0 < rows; r0 += chunk) {
       const n = Math.min(chunk, rows - r0);
       ws.acts[0]!.f32.set(x.subarray(r0 * this.inputSize, (r0 + n) * this.inputSize));
-      if (perElement(this.runtime, 'all_finite', n * this.inputSize, [ws.acts[0]!.ptr], [], allOk) === 0) throw new InvalidArgumentError('x', 'finite values only', 'NaN or Infinity');
+      if (perElement(this.runtime, 'all_finite', n * this.inputSize, ws.acts[0]!.ptr, -1, -1, -1, allOk) === 0) throw new InvalidArgumentError('x', 'finite values only', 'NaN or Infinity');
       this.forward(n, false, false);
       out.set(ws.acts[this.net.length]!.f32.subarray(0, n * this.outputSize), r0 * this.outputSize);
     }
@@ -354,12 +354,16 @@ export class Sequential {
 
   /** @internal rows in x, or throws naming `name` */
   checkX(name: string, x: unknown): number {
-    const shape = this.inputShape.length > 1 ? ` (rows of [${this.inputShape.join(', ')}], NHWC)` : '';
-    if (!(x instanceof Float32Array)) throw new InvalidArgumentError(name, `a Float32Array of rows × ${this.inputSize} inputs${shape}`, x);
+    if (!(x instanceof Float32Array)) throw new InvalidArgumentError(name, `a Float32Array of rows × ${this.inputSize} inputs${this.shapeWords()}`, x);
     if (x.length === 0 || x.length % this.inputSize !== 0) {
-      throw new InvalidArgumentError(name, `a length that is a positive multiple of inputSize ${this.inputSize}${shape}`, `length ${x.length}`);
+      throw new InvalidArgumentError(name, `a length that is a positive multiple of inputSize ${this.inputSize}${this.shapeWords()}`, `length ${x.length}`);
     }
     return x.length / this.inputSize;
+  }
+
+  /** the input shape in words, for errors only (checkX runs on every step: it builds no string then) */
+  private shapeWords(): string {
+    return this.inputShape.length > 1 ? ` (rows of [${this.inputShape.join(', ')}], NHWC)` : '';
   }
 
   /** @internal true when y holds class ids; throws naming `name` */
@@ -388,7 +392,7 @@ export class Sequential {
     this.ensureCapacity(rows);
     const ws = this.ws!;
     ws.acts[0]!.f32.set(x);
-    if (perElement(this.runtime, 'all_finite', rows * this.inputSize, [ws.acts[0]!.ptr], [], allOk) === 0) {
+    if (perElement(this.runtime, 'all_finite', rows * this.inputSize, ws.acts[0]!.ptr, -1, -1, -1, allOk) === 0) {
       throw new InvalidArgumentError('x', 'finite values only', 'NaN or Infinity');
     }
     if (indices) ws.labels.i32.set(y);

@@ -2,7 +2,7 @@
 // Its first and second moments are this optimizer's own state, m and v, per parameter.
 import type { Parameter } from '../runtime/parameter.js';
 import type { Block } from '../runtime/memory.js';
-import { allOk, perElement } from '../runtime/parts.js';
+import { ARGS, allOk, perElementArgs } from '../runtime/parts.js';
 import { InvalidArgumentError } from '../util/errors.js';
 import { finiteNumber } from '../util/check.js';
 import { f32 } from './guard.js';
@@ -64,8 +64,10 @@ export class Adam extends Optimizer<'m' | 'v'> {
     const t = this.iterations + 1;
     const bc1 = 1 - Math.pow(this.beta1, t), bc2 = 1 - Math.pow(this.beta2, t);
     // element by element, so split by ranges among the threads
-    return perElement(p.runtime, 'adam', p.size, [p.valuePtr, s!.blocks[0]!.ptr, s!.blocks[1]!.ptr, p.gradPtr],
-      [lr, this.beta1, this.beta2, this.epsilon, this.weightDecay, bc1, bc2, gscale, clip, commit ? 1 : 0], allOk);
+    const a = ARGS;
+    a[0] = p.valuePtr; a[1] = s!.blocks[0]!.ptr; a[2] = s!.blocks[1]!.ptr; a[3] = p.gradPtr; a[4] = p.size; a[5] = lr; a[6] = this.beta1;
+    a[7] = this.beta2; a[8] = this.epsilon; a[9] = this.weightDecay; a[10] = bc1; a[11] = bc2; a[12] = gscale; a[13] = clip; a[14] = commit ? 1 : 0;
+    return perElementArgs(p.runtime, 'adam', 15, 4, allOk);
   }
 
   snapshot(): OptimizerState {

@@ -193,13 +193,13 @@ export abstract class Optimizer<K extends string = string> {
       if (p.size >= SCAN_MIN) {
         const known = s !== null && s.held >= 0 && s.heldWrites === p.writes && !s.exposed && !p.exposed;
         if (known) {
-          const bits = perElement(p.runtime, 'max_abs_bits', p.size, [p.gradPtr], [], maxBits) >>> 0;
+          const bits = perElement(p.runtime, 'max_abs_bits', p.size, p.gradPtr, -1, -1, -1, maxBits) >>> 0;
           const bound = bits < NON_FINITE_BITS ? this.magnitudeBound(Math.max(s.held, magnitudeOf(bits)), lr, gscale, clip) : Infinity;
           if (bound <= FINITE_BOUND) { s.next = bound; continue; }
         }
         // the bound carried from commit to commit grows each time: now and then it is read afresh
         const s0 = s ? s.blocks[0]!.ptr : 0, s1 = s && s.blocks.length > 1 ? s.blocks[1]!.ptr : 0;
-        const bits = perElement(p.runtime, 'update_bound_bits', p.size, [p.valuePtr, s0, s1, p.gradPtr], [], maxBits) >>> 0;
+        const bits = perElement(p.runtime, 'update_bound_bits', p.size, p.valuePtr, s0, s1, p.gradPtr, maxBits) >>> 0;
         const bound = bits < NON_FINITE_BITS ? this.magnitudeBound(magnitudeOf(bits), lr, gscale, clip) : Infinity;
         if (bound <= FINITE_BOUND) { if (s) s.next = bound; continue; }
       }

@@ -4,7 +4,7 @@
 // convention 'pytorch' is exactly torch.optim.SGD (its buffer starts from the gradient).
 import type { Parameter } from '../runtime/parameter.js';
 import type { Block } from '../runtime/memory.js';
-import { allOk, perElement } from '../runtime/parts.js';
+import { ARGS, allOk, perElementArgs } from '../runtime/parts.js';
 import { InvalidArgumentError } from '../util/errors.js';
 import { finiteNumber, bool, oneOf } from '../util/check.js';
 import { Optimizer, rate, specOf, type Rate, type ClipOptions, type OptimizerState, type StateViews } from './optimizer.js';
@@ -91,12 +91,17 @@ export class SGD extends Optimizer<'velocity'> {
     // Element by element, so split by ranges among the threads.
     const v = s === null ? 0 : s.blocks[0]!.ptr;
     if (this.convention === 'pytorch') {
-      return perElement(p.runtime, 'sgd_torch', p.size, [p.valuePtr, v, p.gradPtr], [lr, this.mu, this.dampening, this.nesterov ? 1 : 0,
-        this.weightDecay, s !== null && s.stepped ? 0 : 1, gscale, clip, c], allOk);
+      const a = ARGS;
+      a[0] = p.valuePtr; a[1] = v; a[2] = p.gradPtr; a[3] = p.size; a[4] = lr; a[5] = this.mu; a[6] = this.dampening; a[7] = this.nesterov ? 1 : 0;
+      a[8] = this.weightDecay; a[9] = s !== null && s.stepped ? 0 : 1; a[10] = gscale; a[11] = clip; a[12] = c;
+      return perElementArgs(p.runtime, 'sgd_torch', 13, 3, allOk);
     }
     const wd = this.decoupledWeightDecay ? 0 : this.weightDecay;
     const decay = this.decoupledWeightDecay ? lr * this.weightDecay : 0;
-    return perElement(p.runtime, 'sgd_seed', p.size, [p.valuePtr, v, p.gradPtr], [lr, this.mu, this.nesterov ? 1 : 0, wd, decay, gscale, clip, c], allOk);
+    const a = ARGS;
+    a[0] = p.valuePtr; a[1] = v; a[2] = p.gradPtr; a[3] = p.size; a[4] = lr; a[5] = this.mu; a[6] = this.nesterov ? 1 : 0; a[7] = wd;
+    a[8] = decay; a[9] = gscale; a[10] = clip; a[11] = c;
+    return perElementArgs(p.runtime, 'sgd_seed', 12, 3, allOk);
   }
 
   snapshot(): OptimizerState {

@@ -7,7 +7,7 @@
 import type { KernelExports } from './abi.js';
 import { Block, type Arena } from './memory.js';
 import { ThreadPool, JOB_FIRST_ARG, JOB_MAX_ARGS } from './pool.js';
-import { GEMM_MIN_MACS_PER_THREAD, splitGemm, writeGemmPart } from './parallel-gemm.js';
+import { GEMM_MIN_MACS_PER_THREAD, splitGemmInto, writeGemmPart } from './parallel-gemm.js';
 import { splitRange } from './parallel-range.js';
 import type { SharedInstance } from './load.js';
 
@@ -58,8 +58,20 @@ export class Dispatcher {
   private readonly ids = new Map<string, number>();
   private readonly own = new Float64Array(JOB_MAX_ARGS);
   private bounds = new Int32Array(2);
+  /** splitGemmInto's parts of the product being split */
+  private gemmParts = new Int32Array(4);
   /** @internal for tests: split every product and range that can be split, however small */
   splitAll = false;
+  /** this thread's part of the call being split, made once (a split call allocates no closure) */
+  private ownKernel: AnyKernel | null = null;
+  private ownArgc = 0;
+  private ownResult = 0;
+  private readonly runOwn = (): void => { this.ownResult = call(this.ownKernel!, this.own, this.ownArgc); };
+  private readonly runOwnGemm = (): void => {
+    const own = this.own;
+    this.exports.gemm(own[0]!, own[1]!, own[2]!, own[3]!, own[4]!, own[5]!, own[6]!, own[7]!, own[8]!, own[9]!, own[10]!,
+      own[11]!, own[12]!, own[13]!, own[14]!);
+  };
 
   constructor(private readonly exports: KernelExports, private readonly arena: Arena, private readonly scratch: Block,
               private readonly mr: number, private readonly nr: number) {}
@@ -93,6 +105,7 @@ export class Dispatcher {
       throw e;
     }
     this.bounds = new Int32Array(threads + 1);
+    this.gemmParts = new Int32Array(4 * threads);
   }
 
   /** C = op(A)·op(B) per mode, on as many threads as the product's size pays for */
@@ -103,21 +116,20 @@ export class Dispatcher {
       return;
     }
     const pool = this.pool;
-    const parts = pool ? splitGemm(this.threads, M, N, K, this.mr, this.nr, this.splitAll ? 1 : GEMM_MIN_MACS_PER_THREAD) : null;
-    if (parts === null || parts.length < 2) {
+    const parts = pool ? splitGemmInto(this.threads, M, N, K, this.mr, this.nr, this.splitAll ? 1 : GEMM_MIN_MACS_PER_THREAD, this.gemmParts) : 1;
+    if (parts < 2) {
       this.exports.gemm(transA, transB, M, N, K, a, lda, b, ldb, c, ldc, mode, bias, this.scratch.ptr, relu);
       return;
     }
-    const id = this.ids.get('gemm')!, own = this.own;
-    for (let w = 0; w + 1 < parts.length; w++) {
+    const id = this.ids.get('gemm')!, own = this.own, gp = this.gemmParts;
+    for (let w = 0; w + 1 < parts; w++) {
       const job = pool!.job(w);
       job[0] = id;
       job[1] = 15;
-      writeGemmPart(job, JOB_FIRST_ARG, parts[w + 1]!, transA, transB, K, a, lda, b, ldb, c, ldc, mode, bias, this.workerScratch[w]!.ptr, relu);
+      writeGemmPart(job, JOB_FIRST_ARG, gp, w + 1, transA, transB, K, a, lda, b, ldb, c, ldc, mode, bias, this.workerScratch[w]!.ptr, relu);
     }
-    writeGemmPart(own, 0, parts[0]!, transA, transB, K, a, lda, b, ldb, c, ldc, mode, bias, this.scratch.ptr, relu);
-    pool!.run(parts.length - 1, () => this.exports.gemm(own[0]!, own[1]!, own[2]!, own[3]!, own[4]!, own[5]!, own[6]!, own[7]!,
-      own[8]!, own[9]!, own[10]!, own[11]!, own[12]!, own[13]!, own[14]!));
+    writeGemmPart(own, 0, gp, 0, transA, transB, K, a, lda, b, ldb, c, ldc, mode, bias, this.scratch.ptr, relu);
+    pool!.run(parts - 1, this.runOwnGemm);
   }
 
   /** Calls kernel `name` over a range [0, n) of independent units: in up to `threads` parts of at
@@ -136,9 +148,10 @@ export class Dispatcher {
       job[0] = id;
       job[1] = args(b[w + 1]!, b[w + 2]!, this.workerScratch[w]!.ptr, job, JOB_FIRST_ARG);
     }
-    const argc = args(0, b[1]!, this.scratch.ptr, own, 0);
-    let result = 0;
-    pool!.run(parts - 1, () => { result = call(fn, own, argc); });
+    this.ownArgc = args(0, b[1]!, this.scratch.ptr, own, 0);
+    this.ownKernel = fn;
+    pool!.run(parts - 1, this.runOwn);
+    let result = this.ownResult;
     if (combine) for (let w = 0; w + 1 < parts; w++) result = combine(result, pool!.result(w));
     return result;
   }

@@ -13,35 +13,46 @@ export interface GemmPart { m0: number; m1: number; n0: number; n1: number }
  *  2^15 a thread, gains 1.15x on 2 threads, 32³ loses a little, 64³ gains 1.5x) */
 export const GEMM_MIN_MACS_PER_THREAD = 1 << 15;
 
-/** up to `threads` parts of an M x N x K product; one part (the whole) when splitting does not pay */
-export function splitGemm(threads: number, M: number, N: number, K: number, MR: number, NR: number, minMacs = GEMM_MIN_MACS_PER_THREAD): GemmPart[] {
-  const whole = [{ m0: 0, m1: M, n0: 0, n1: N }];
+/** Up to `threads` parts of an M x N x K product into `out`, part p as out[4p … 4p + 3] = m0, m1,
+ *  n0, n1; returns how many (1: the whole, when splitting does not pay). Allocates nothing: the
+ *  dispatcher calls it for every product of a step. */
+export function splitGemmInto(threads: number, M: number, N: number, K: number, MR: number, NR: number, minMacs: number, out: Int32Array): number {
+  out[0] = 0; out[1] = M; out[2] = 0; out[3] = N;
   const macs = M * N * Math.max(K, 1);
   const t = Math.min(threads, Math.floor(macs / minMacs));
-  if (t < 2 || K <= 0) return whole;
+  if (t < 2 || K <= 0) return 1;
   const byRows = K * N <= M * K;
-  const [extent, tile] = byRows ? [M, MR] : [N, NR];
+  const extent = byRows ? M : N, tile = byRows ? MR : NR;
   const tiles = Math.ceil(extent / tile);
   const parts = Math.min(t, tiles);
-  if (parts < 2) return whole;
-  const out: GemmPart[] = [];
+  if (parts < 2) return 1;
+  let n = 0;
   for (let p = 0; p < parts; p++) {
     // tiles shared as evenly as possible; the ragged last tile goes with the last part
     const lo = Math.min(extent, Math.floor((p * tiles) / parts) * tile);
     const hi = p === parts - 1 ? extent : Math.min(extent, Math.floor(((p + 1) * tiles) / parts) * tile);
-    if (hi > lo) out.push(byRows ? { m0: lo, m1: hi, n0: 0, n1: N } : { m0: 0, m1: M, n0: lo, n1: hi });
+    if (hi <= lo) continue;
+    out[4 * n] = byRows ? lo : 0; out[4 * n + 1] = byRows ? hi : M; out[4 * n + 2] = byRows ? 0 : lo; out[4 * n + 3] = byRows ? N : hi;
+    n++;
   }
-  return out;
+  return n;
 }
 
-/** writes the arguments of kernel gemm() for one part (given those of the whole product) to
+/** splitGemmInto's parts as objects (for tests and readers) */
+export function splitGemm(threads: number, M: number, N: number, K: number, MR: number, NR: number, minMacs = GEMM_MIN_MACS_PER_THREAD): GemmPart[] {
+  const out = new Int32Array(4 * Math.max(threads, 1));
+  const n = splitGemmInto(threads, M, N, K, MR, NR, minMacs, out);
+  return Array.from({ length: n }, (_, p) => ({ m0: out[4 * p]!, m1: out[4 * p + 1]!, n0: out[4 * p + 2]!, n1: out[4 * p + 3]! }));
+}
+
+/** writes the arguments of kernel gemm() for part p of `parts` (splitGemmInto's; given those of the whole product) to
  *  out[at …], in the kernel's order: transA, transB, M, N, K, a, lda, b, ldb, c, ldc, mode, bias,
  *  scratch, relu */
 export function writeGemmPart(
-  out: Float64Array, at: number, part: GemmPart, transA: number, transB: number, K: number,
+  out: Float64Array, at: number, parts: Int32Array, p: number, transA: number, transB: number, K: number,
   a: number, lda: number, b: number, ldb: number, c: number, ldc: number, mode: number, bias: number, scratch: number, relu: number,
 ): void {
-  const { m0, m1, n0, n1 } = part;
+  const m0 = parts[4 * p]!, m1 = parts[4 * p + 1]!, n0 = parts[4 * p + 2]!, n1 = parts[4 * p + 3]!;
   out[at] = transA; out[at + 1] = transB; out[at + 2] = m1 - m0; out[at + 3] = n1 - n0; out[at + 4] = K;
   out[at + 5] = transA ? a + m0 * 4 : a + m0 * lda * 4; out[at + 6] = lda;
   out[at + 7] = transB ? b + n0 * ldb * 4 : b + n0 * 4; out[at + 8] = ldb;
