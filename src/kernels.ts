@@ -6,7 +6,7 @@ import { Arena, Block } from './runtime/memory.js';
 import type { Runtime } from './runtime/runtime.js';
 import { instantiateKernels, type LoadOptions, type Features, type SharedInstance } from './runtime/load.js';
 import type { ThreadPool } from './runtime/pool.js';
-import { Dispatcher, type KernelName, type PartArgs, type Combine } from './runtime/dispatch.js';
+import { Dispatcher } from './runtime/dispatch.js';
 import { Parameter, type ParameterInit } from './runtime/parameter.js';
 import { Sequential, type SequentialConfig, type ModelServices } from './model/sequential.js';
 import { fit } from './model/fit.js';
@@ -37,6 +37,9 @@ export class Kernels implements Runtime {
 
   private readonly services: ModelServices;
   private readonly dispatch: Dispatcher;
+  /** the Runtime's gemm() and parallel(): the dispatcher's own, bound (no extra call on every kernel call) */
+  readonly gemm: Runtime['gemm'];
+  readonly parallel: Runtime['parallel'];
 
   constructor(exports: KernelExports, features: Features, encodeOnnx: OnnxEncoder = new Error('the kernels were made without loadKernels()')) {
     this.services = { fit, save: (model, options) => saveModel(model, options, encodeOnnx) };
@@ -47,6 +50,8 @@ export class Kernels implements Runtime {
     // the microkernel's tile, which splits keep whole (a module without them never runs threaded)
     const tile = exports as unknown as { GEMM_MR?: WebAssembly.Global; GEMM_NR?: WebAssembly.Global };
     this.dispatch = new Dispatcher(exports, this.arena, this.scratch, Number(tile.GEMM_MR?.value ?? 1), Number(tile.GEMM_NR?.value ?? 1));
+    this.gemm = this.dispatch.gemm.bind(this.dispatch);
+    this.parallel = this.dispatch.parallel.bind(this.dispatch);
   }
 
   /** @internal the worker pool: features.threads - 1 workers on the shared memory */
@@ -61,15 +66,6 @@ export class Kernels implements Runtime {
 
   get threadScratchBytes(): number {
     return this.dispatch.threadScratchBytes;
-  }
-
-  gemm(transA: number, transB: number, M: number, N: number, K: number, a: number, lda: number, b: number, ldb: number,
-    c: number, ldc: number, mode: number, bias: number, relu: number): void {
-    this.dispatch.gemm(transA, transB, M, N, K, a, lda, b, ldb, c, ldc, mode, bias, relu);
-  }
-
-  parallel(name: KernelName, n: number, grain: number, align: number, args: PartArgs, combine?: Combine): number {
-    return this.dispatch.parallel(name, n, grain, align, args, combine);
   }
 
   /** Ends this instance's worker threads; its models go on training and predicting on this thread

@@ -135,12 +135,15 @@ export class Dispatcher {
   /** Calls kernel `name` over a range [0, n) of independent units: in up to `threads` parts of at
    *  least `grain` units, inner bounds multiples of `align`, one part per thread, or whole on this
    *  thread when splitting does not pay. Returns the parts' results folded in part order by
-   *  `combine` (without it, the first part's). */
-  parallel(name: KernelName, n: number, grain: number, align: number, args: PartArgs, combine?: Combine): number {
+   *  `combine` (without it, the first part's). `whole`: the whole call's arguments (wholeArgc of
+   *  them), when they are what args(0, n) would write; a call that is not split takes them as they
+   *  are (a script's first steps run in the interpreter, where every copy counts). */
+  parallel(name: KernelName, n: number, grain: number, align: number, args: PartArgs, combine?: Combine,
+    whole?: Float64Array, wholeArgc = 0): number {
     const fn = this.exports[name] as unknown as AnyKernel;
     const pool = this.pool, own = this.own;
     const parts = pool && n > 1 ? splitRange(this.threads, n, this.splitAll ? 1 : grain, align, this.bounds) : 1;
-    if (parts < 2) return call(fn, own, args(0, n, this.scratch.ptr, own, 0));
+    if (parts < 2) return whole ? call(fn, whole, wholeArgc) : call(fn, own, args(0, n, this.scratch.ptr, own, 0));
     const b = this.bounds, id = this.ids.get(name);
     if (id === undefined) throw new Error(`kernel '${name}' is not in the worker pool's list`);
     for (let w = 0; w + 1 < parts; w++) {

@@ -41,7 +41,7 @@ const partOfArgs: PartArgs = (lo, hi, _scratch, out, at) => {
 /** kernel(ARGS[0 … argc)) over ARGS[nPointers] elements, in parts by element ranges */
 export function perElementArgs(rt: Runtime, name: KernelName, count: number, nPointers: number, combine?: Combine): number {
   argc = count; pointers = nPointers; unitBytes = 4;
-  return rt.parallel(name, ARGS[nPointers]!, ELEMENT_GRAIN, 4, partOfArgs, combine);
+  return rt.parallel(name, ARGS[nPointers]!, ELEMENT_GRAIN, 4, partOfArgs, combine, ARGS, count);
 }
 
 /** kernel(p0[, p1[, p2[, p3]]], n) over n elements, a pointer of 0 staying 0 (pass -1 for none) */
@@ -56,7 +56,7 @@ export function perRow(rt: Runtime, name: KernelName, rows: number, cols: number
   const np = p2 < 0 ? 2 : 3;
   ARGS[0] = p0; ARGS[1] = p1; ARGS[2] = p2; ARGS[np] = rows; ARGS[np + 1] = cols;
   argc = np + 2; pointers = np; unitBytes = cols * 4;
-  rt.parallel(name, rows, Math.ceil(ELEMENT_GRAIN / Math.max(cols, 1)), 1, partOfArgs);
+  rt.parallel(name, rows, Math.ceil(ELEMENT_GRAIN / Math.max(cols, 1)), 1, partOfArgs, undefined, ARGS, argc);
 }
 
 let sumRows = 0, sumCols = 0, sumDy = 0, sumDb = 0;

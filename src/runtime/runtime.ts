@@ -23,5 +23,6 @@ export interface Runtime {
   /** Kernel `name` over [0, n) units, in parts of at least `grain` units (bounds multiples of
    *  `align`) on the pool's threads where that pays, else whole here; `args` writes each part's
    *  arguments. Returns the parts' results folded in part order by `combine` (else the first's). */
-  parallel(name: KernelName, n: number, grain: number, align: number, args: PartArgs, combine?: Combine): number;
+  parallel(name: KernelName, n: number, grain: number, align: number, args: PartArgs, combine?: Combine,
+    whole?: Float64Array, wholeArgc?: number): number;
 }
