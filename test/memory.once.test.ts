@@ -57,7 +57,9 @@ describe('a long training run of a CNN with every layer type', () => {
     });
     const opt = new Adam({ learningRate: 0.001 });
     const x = seeded(8 * 12 * 12 * 2, 3), y = data(8, 4).y;
-    model.trainBatch(x, y, opt);
+    // the first few hundred steps also compile and optimize the step's code once (kept on the heap):
+    // take the baseline after them, so what is measured is what steps keep
+    for (let i = 0; i < 500; i++) model.trainBatch(x, y, opt);
     const bytes = wasmBytes(), grows = k.arena.grows, inUse = k.arena.bytesInUse;
     const heap = heapAfterGc();
     let sum = 0;
@@ -67,7 +69,7 @@ describe('a long training run of a CNN with every layer type', () => {
     expect(wasmBytes()).toBe(bytes);
     expect(k.arena.grows).toBe(grows);
     expect(k.arena.bytesInUse).toBe(inUse);
-    expect(heapGrowth).toBeLessThan(500_000);
+    expect(heapGrowth, `the JS heap grew ${heapGrowth} bytes over 5,000 steps`).toBeLessThan(500_000);
     model.dispose();
     opt.dispose();
   }, 60_000);
