@@ -14,6 +14,7 @@ import {
   type Kernels, type LayerSpec, type Optimizer, type SequentialConfig,
 } from '../src/index.js';
 import { splitGemm, GEMM_MIN_MACS_PER_THREAD } from '../src/runtime/parallel-gemm.js';
+import { kernelNames } from '../src/runtime/dispatch.js';
 import { SIMD, seeded } from './helpers.js';
 import { sameBits } from './model-helpers.js';
 
@@ -157,7 +158,7 @@ describe('every kernel split, however small (splitAll): still the same bits for 
     for (const t of THREADS.slice(1)) {
       const k = await kernels(t), pool = k.threadPool!;
       // the dispatcher's list: the module's functions, in export order
-      const names = Object.keys(k.exports).filter((n) => typeof (k.exports as unknown as Record<string, unknown>)[n] === 'function' && !n.startsWith('__'));
+      const names = kernelNames(k.exports);
       const run = pool.run.bind(pool);
       pool.run = (workers, own) => { if (workers > 0) ran.add(names[pool.job(0)[0]!]!); run(workers, own); };
       k.splitAll = true;
@@ -249,7 +250,7 @@ describe('the pool: lifecycle', () => {
     // a stress test: the race's window is a few nanoseconds, and the old code was caught in about half
     // the runs of this test; a spin of about 50 µs puts parts of 2 to 60 µs on both sides of it
     pool.spin = 4000;
-    const names = Object.keys(k.exports).filter((n) => typeof (k.exports as unknown as Record<string, unknown>)[n] === 'function' && !n.startsWith('__'));
+    const names = kernelNames(k.exports);
     const x = k.arena.alloc(1 << 20, true), job = pool.job(0);
     let worst = 0;
     for (let i = 0; i < 40000; i++) {

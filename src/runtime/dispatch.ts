@@ -24,6 +24,12 @@ export type Combine = (a: number, b: number) => number;
 
 type AnyKernel = (...a: number[]) => number;
 
+/** the exports a pool job may call, in the order jobs name them by index */
+export function kernelNames(exports: KernelExports): string[] {
+  const all = exports as unknown as Record<string, unknown>;
+  return Object.keys(all).filter((n) => typeof all[n] === 'function' && !n.startsWith('__'));
+}
+
 /** Up to this many multiply-adds a product skips packing (gemm_small: the same bits, and a small
  *  function, compiled at once on its first call). Measured warm (bench/split-threshold.ts): 4x4x4
  *  took 37 ns against the packed GEMM's 83, 8x8x4 (256) 116 ns against 63. */
@@ -67,11 +73,6 @@ export class Dispatcher {
   private ownArgc = 0;
   private ownResult = 0;
   private readonly runOwn = (): void => { this.ownResult = call(this.ownKernel!, this.own, this.ownArgc); };
-  private readonly runOwnGemm = (): void => {
-    const own = this.own;
-    this.exports.gemm(own[0]!, own[1]!, own[2]!, own[3]!, own[4]!, own[5]!, own[6]!, own[7]!, own[8]!, own[9]!, own[10]!,
-      own[11]!, own[12]!, own[13]!, own[14]!);
-  };
 
   constructor(private readonly exports: KernelExports, private readonly arena: Arena, private readonly scratch: Block,
               private readonly mr: number, private readonly nr: number) {}
@@ -94,7 +95,7 @@ export class Dispatcher {
   /** starts threads - 1 workers on the shared memory */
   async start(shared: SharedInstance, threads: number): Promise<void> {
     const workers = threads - 1;
-    const names = Object.keys(this.exports).filter((n) => typeof (this.exports as unknown as Record<string, unknown>)[n] === 'function' && !n.startsWith('__'));
+    const names = kernelNames(this.exports);
     names.forEach((n, i) => this.ids.set(n, i));
     this.workerScratch = Array.from({ length: workers }, () => new Block(this.arena, this.scratch.length));
     try {
@@ -129,7 +130,9 @@ export class Dispatcher {
       writeGemmPart(job, JOB_FIRST_ARG, gp, w + 1, transA, transB, K, a, lda, b, ldb, c, ldc, mode, bias, this.workerScratch[w]!.ptr, relu);
     }
     writeGemmPart(own, 0, gp, 0, transA, transB, K, a, lda, b, ldb, c, ldc, mode, bias, this.scratch.ptr, relu);
-    pool!.run(parts - 1, this.runOwnGemm);
+    this.ownKernel = this.exports.gemm as unknown as AnyKernel;
+    this.ownArgc = 15;
+    pool!.run(parts - 1, this.runOwn);
   }
 
   /** Calls kernel `name` over a range [0, n) of independent units: in up to `threads` parts of at
