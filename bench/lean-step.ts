@@ -1,8 +1,9 @@
-// `npx tsx bench/lean-step.ts [--founding-only]`: how lean a training step is, on one thread (issue 11, point 6).
+// `npx tsx bench/lean-step.ts [--founding-only | --fit-only]`: how lean a training step is, on one thread (issue 11, point 6).
 //   1. W1 trainBatch (784-128-10, batch 64) in samples/s and as a fraction of the in-run peak probe,
 //      each W1 repetition followed by a probe (as bench/ours.ts does), for each SIMD build
 //   2. the divergence guard's share of a W1 step: W1 steps with and without it, in turns
-//   3. one fit() epoch against trainBatch over the same 125 batches, in turns
+//   3. fit() epochs against trainBatch over as many batches, step by step in turns: a one-epoch fit
+//      and a four-epoch one (the dataset is copied into wasm memory once a fit)
 //   4. the founding document's regression (y = 2x, one weight, SGD lr 0.01 momentum 0.9): building it
 //      and its first 200 steps in a fresh process after loadKernels(), against the same in TF.js's
 //      wasm backend once it is ready, processes taken in turns
@@ -19,6 +20,7 @@ import { mlpStepper, W1 } from './workloads.js';
 import { loadTfjs, tfjsLinearStepper } from './peers/tfjs.js';
 
 const child = process.argv[2] === '--first-200' ? process.argv[3] : null;
+const fitOnly = process.argv.includes('--fit-only');
 
 /** flops of one W1 sample: forward 784x128 and 128x10 products, backward both weight gradients and
  *  the hidden layer's input gradient (the first layer's is never computed), 2 flops a multiply-add */
@@ -37,11 +39,13 @@ async function main(): Promise<void> {
     const k = await loadKernels({ simd: build, threads: 1 });
     if (k.features.relaxedSimd !== (build === 'relaxed')) { console.log(`${build}: not available here`); continue; }
     console.log(`--- ${build} build, one thread`);
-    w1AgainstPeak(k, await loadBenchKernels(build), train);
-    guardShare(k, train);
+    if (!fitOnly) {
+      w1AgainstPeak(k, await loadBenchKernels(build), train);
+      guardShare(k, train);
+    }
     await fitAgainstTrainBatch(k, train);
   }
-  founding200();
+  if (!fitOnly) founding200();
 }
 
 function w1AgainstPeak(k: Kernels, bench: Awaited<ReturnType<typeof loadBenchKernels>>, train: Digits): void {
@@ -94,18 +98,32 @@ function guardShare(k: Kernels, train: Digits): void {
   on.model.dispose(); off.model.dispose();
 }
 
+/** fit() against trainBatch, step by step: after each of fit's batches (onBatchEnd) a twin model
+ *  takes one trainBatch step on a batch of the same size, timed apart, so both run in the same
+ *  moments of this shared machine. fit's own time is the fit's wall time less the twin's steps.
+ *  A one-epoch fit (which also copies the dataset into wasm memory and checks it finite, once a
+ *  fit) and a four-epoch one; medians of 7 fits each. */
 async function fitAgainstTrainBatch(k: Kernels, train: Digits): Promise<void> {
   const a = w1Model(k), b = w1Model(k), { x, y } = batches(train);
-  const fitEpoch = () => a.model.fit(train.x, train.y, { epochs: 1, batchSize: W1.batch, optimizer: a.opt });
-  const trainEpoch = () => { for (let j = 0; j < x.length; j++) b.model.trainBatch(x[j]!, y[j]!, b.opt); };
-  for (let w = 0; w < 2; w++) { await fitEpoch(); trainEpoch(); }
-  const fits: number[] = [], steps: number[] = [];
-  for (let r = 0; r < 9; r++) {
-    let t = performance.now(); await fitEpoch(); fits.push(performance.now() - t);
-    t = performance.now(); trainEpoch(); steps.push(performance.now() - t);
+  for (const epochs of [1, 4]) {
+    const ratios: number[] = [], fits: number[] = [], steps: number[] = [];
+    for (let r = 0; r < 8; r++) {
+      let twin = 0, j = 0;
+      const onBatchEnd = () => {
+        const t = performance.now();
+        b.model.trainBatch(x[j]!, y[j]!, b.opt);
+        twin += performance.now() - t;
+        j = (j + 1) % x.length;
+      };
+      const t0 = performance.now();
+      await a.model.fit(train.x, train.y, { epochs, batchSize: W1.batch, optimizer: a.opt, onBatchEnd });
+      const fit = performance.now() - t0 - twin;
+      if (r === 0) continue; // the first: warm-up
+      ratios.push(twin / fit); fits.push(fit / epochs); steps.push(twin / epochs);
+    }
+    console.log(`fit() of ${epochs} epoch${epochs > 1 ? 's' : ''}: ${median(fits).toFixed(1)} ms an epoch, a twin's trainBatch over as many batches ` +
+      `${median(steps).toFixed(1)} ms: fit runs at ${median(ratios).toFixed(3)} of trainBatch (step by step in turns)`);
   }
-  const f = median(fits), s = median(steps);
-  console.log(`fit() epoch ${f.toFixed(1)} ms, trainBatch over the same ${x.length} batches ${s.toFixed(1)} ms: fit runs at ${(s / f).toFixed(3)} of trainBatch`);
   a.model.dispose(); b.model.dispose();
 }
 

@@ -635,14 +635,28 @@ describe('all_finite', () => {
 // --------------------------------------------------------------------------------- gather_rows
 
 describe('gather_rows', () => {
-  it('copies row idx[r] of src to row r of dst, bit for bit, repeats allowed', () => {
+  // shuffled rows go eight side by side, runs of consecutive rows in one bulk copy: orders that
+  // mix both, with runs of every length around eight, and rows of whole and partial vectors
+  const orders: Record<string, (count: number, srcRows: number, seed: number) => Int32Array> = {
+    shuffled: (count, srcRows, seed) => Int32Array.from(seeded(count, seed), (v) => Math.floor(((v + 1) / 2) * srcRows) % srcRows),
+    'in order': (count, srcRows) => Int32Array.from({ length: count }, (_, r) => r % srcRows),
+    'runs of 1 to 11': (count, srcRows, seed) => {
+      const idx = new Int32Array(count), u = seeded(2 * count, seed);
+      for (let r = 0, j = 0; r < count; j++) {
+        const len = 1 + Math.floor(((u[2 * j]! + 1) / 2) * 11) % 11, start = Math.floor(((u[2 * j + 1]! + 1) / 2) * srcRows) % srcRows;
+        for (let q = 0; q < len && r < count; q++, r++) idx[r] = (start + q) % srcRows;
+      }
+      return idx;
+    },
+  };
+  it.each(Object.keys(orders))('copies row idx[r] of src to row r of dst, bit for bit, repeats allowed: %s', (order) => {
     const srcRows = 40;
-    for (const width of [1, 3, 5, 17, 33]) {
-      for (const count of [1, 3, 5, 17, 33, 130]) {
+    for (const width of [1, 3, 4, 5, 17, 33, 196]) {
+      for (const count of [1, 3, 5, 7, 8, 9, 17, 33, 130]) {
         const src = seeded(srcRows * width, width * 7 + count, 100);
         src[3] = NaN; // bits travel unchanged
-        const idx = Int32Array.from(seeded(count, width + count * 3), (v) => Math.floor(((v + 1) / 2) * srcRows) % srcRows);
-        idx[0] = srcRows - 1;
+        const idx = orders[order]!(count, srcRows, width + count * 3);
+        if (order === 'shuffled') idx[0] = srcRows - 1;
         const S = put(k, src), I = put(k, count), D = guarded(count * width);
         I.i32.set(idx);
         k.exports.gather_rows(S.ptr, I.ptr, count, width, D.at);
