@@ -26,7 +26,7 @@ export function heap_base(): usize {
 // The contract between this module and src/: bumped whenever an export's name, arguments or
 // meaning changes, and checked by loadKernels, so a stale .wasm fails loudly instead of computing
 // wrong results. Kept equal to ABI_VERSION in src/runtime/abi.ts.
-export const ABI_VERSION: i32 = 6;
+export const ABI_VERSION: i32 = 7;
 
 // which build this is, so a module handed in by the caller reports its own features
 export const RELAXED_SIMD: bool = ASC_FEATURE_RELAXED_SIMD;

@@ -4,10 +4,13 @@
 // (gscale: global-norm clipping factor from TypeScript, clip: value clipping, wd: coupled weight
 // decay), then applies its own update.
 //
-// Each kernel runs in one of two ways. commit = 1 writes the new values and checks nothing: the
-// divergence guard (src/optim/guard.ts) has already shown that every one of them is finite.
-// commit = 0 writes nothing and returns 1 when every new value would be finite: the guard's exact
-// answer, for small parameters and for the rare steps whose magnitude bound does not settle it.
+// Each kernel runs in one of three modes. mode = 1 (COMMIT) writes the new values and checks nothing:
+// the divergence guard (src/optim/guard.ts) has already shown that every one of them is finite.
+// mode = 0 (DRY_RUN) writes nothing and returns 1 when every new value would be finite: the guard's
+// exact answer, for small parameters and for the rare steps whose magnitude bound does not settle it.
+// mode = 2 (CHECKED_COMMIT) is the two in one call: the dry run, then the commit only if it returned
+// 1 (else 0, and nothing written). The guard uses it for a step's last parameter when that one
+// takes the dry run: a small model's step makes one call less, in the interpreter at first.
 //
 // Without clipping (gscale 1, clip infinite; for the seed's rule also no decoupled decay) the commit
 // skips the clamp: g * 1 and a clamp to [-inf, inf] give back every finite or infinite g bit for bit
@@ -136,7 +139,12 @@ function seed_nesterov_commit_raw(w: usize, v: usize, g: usize, n: i32, lr: f32,
 }
 
 export function sgd_seed(w: usize, v: usize, g: usize, n: i32, lr: f32, beta: f32, nesterov: bool,
-                         wd: f32, decay: f32, gscale: f32, clip: f32, commit: bool): i32 {
+                         wd: f32, decay: f32, gscale: f32, clip: f32, mode: i32): i32 {
+  if (mode == 2) {
+    if (sgd_seed(w, v, g, n, lr, beta, nesterov, wd, decay, gscale, clip, 0) == 0) return 0;
+    mode = 1;
+  }
+  const commit = mode != 0;
   const raw = unclipped(gscale, clip) && decay == 0;
   if (v == 0) {
     if (!commit) return seed_gd_check(w, v, g, n, lr, beta, wd, decay, gscale, clip);
@@ -238,7 +246,12 @@ function torch_nesterov_commit_raw(w: usize, b: usize, g: usize, n: i32, lr: f32
 }
 
 export function sgd_torch(w: usize, b: usize, g: usize, n: i32, lr: f32, mu: f32, damp: f32, nesterov: bool,
-                          wd: f32, first: bool, gscale: f32, clip: f32, commit: bool): i32 {
+                          wd: f32, first: bool, gscale: f32, clip: f32, mode: i32): i32 {
+  if (mode == 2) {
+    if (sgd_torch(w, b, g, n, lr, mu, damp, nesterov, wd, first, gscale, clip, 0) == 0) return 0;
+    mode = 1;
+  }
+  const commit = mode != 0;
   const raw = unclipped(gscale, clip);
   if (b == 0) {
     if (!commit) return torch_gd_check(w, b, g, n, lr, mu, damp, wd, first, gscale, clip);
@@ -316,8 +329,12 @@ function adam_commit_raw(w: usize, m: usize, v: usize, g: usize, n: i32, lr: f32
 }
 
 export function adam(w: usize, m: usize, v: usize, g: usize, n: i32, lr: f32, b1: f32, b2: f32, eps: f32,
-                     wd: f32, bc1: f32, bc2: f32, gscale: f32, clip: f32, commit: bool): i32 {
-  if (!commit) return adam_check(w, m, v, g, n, lr, b1, b2, eps, wd, bc1, bc2, gscale, clip);
+                     wd: f32, bc1: f32, bc2: f32, gscale: f32, clip: f32, mode: i32): i32 {
+  if (mode == 2) {
+    if (adam(w, m, v, g, n, lr, b1, b2, eps, wd, bc1, bc2, gscale, clip, 0) == 0) return 0;
+    mode = 1;
+  }
+  if (mode == 0) return adam_check(w, m, v, g, n, lr, b1, b2, eps, wd, bc1, bc2, gscale, clip);
   return unclipped(gscale, clip) ? adam_commit_raw(w, m, v, g, n, lr, b1, b2, eps, wd, bc1, bc2, gscale, clip)
                                  : adam_commit(w, m, v, g, n, lr, b1, b2, eps, wd, bc1, bc2, gscale, clip);
 }
@@ -325,13 +342,13 @@ export function adam(w: usize, m: usize, v: usize, g: usize, n: i32, lr: f32, b1
 // The three rules of the founding document, as the general kernel with nothing else switched on:
 // exported by bench.ts only, for the kernel tests that check sgd_seed's plain settings against the oracle.
 export function sgd_plain(w: usize, g: usize, n: i32, lr: f32): void {
-  sgd_seed(w, 0, g, n, lr, 0, false, 0, 0, 1, Infinity, true);
+  sgd_seed(w, 0, g, n, lr, 0, false, 0, 0, 1, Infinity, 1);
 }
 export function sgd_momentum(w: usize, v: usize, g: usize, n: i32, lr: f32, beta: f32): void {
-  sgd_seed(w, v, g, n, lr, beta, false, 0, 0, 1, Infinity, true);
+  sgd_seed(w, v, g, n, lr, beta, false, 0, 0, 1, Infinity, 1);
 }
 export function sgd_nesterov(w: usize, v: usize, g: usize, n: i32, lr: f32, beta: f32): void {
-  sgd_seed(w, v, g, n, lr, beta, true, 0, 0, 1, Infinity, true);
+  sgd_seed(w, v, g, n, lr, beta, true, 0, 0, 1, Infinity, 1);
 }
 
 // sum of squares (f64 accumulation per lane group): for global-norm clipping

@@ -8,6 +8,7 @@ import { describe, it, expect, beforeAll, vi } from 'vitest';
 import { SGD, Adam, dense, TrainingDivergedError, InvalidArgumentError, type Kernels, type Optimizer, type Parameter } from '../src/index.js';
 import { kernelsUnderTest, put, seeded, free } from './helpers.js';
 import { sameBits } from './model-helpers.js';
+import { COMMIT, CHECKED_COMMIT, DRY_RUN } from '../src/optim/guard.js';
 
 let k: Kernels;
 beforeAll(async () => {
@@ -85,8 +86,10 @@ const make = (kind: 'SGD' | 'Adam', options: Options, lr: number): Optimizer =>
 /** three parameters, stepped twice so every state is in use: 263 and 301 elements take the scan
  *  (SCAN_MIN is 256; two-vector steps, a one-vector step, scalar tails), 7 the exact dry run */
 const SIZES_STEPPED = [263, 7, 301];
-function stepped(opt: Optimizer): Parameter[] {
-  const ps = SIZES_STEPPED.map((n, i) => k.parameter(seeded(n, i + 1)));
+/** the small one last: its exact dry run is made by its commit call itself (CHECKED_COMMIT) */
+const SMALL_LAST = [263, 301, 7];
+function stepped(opt: Optimizer, sizes = SIZES_STEPPED): Parameter[] {
+  const ps = sizes.map((n, i) => k.parameter(seeded(n, i + 1)));
   for (let s = 0; s < 2; s++) {
     ps.forEach((p, i) => p.grad.set(seeded(p.size, 10 * s + i + 3)));
     opt.step(ps);
@@ -114,27 +117,35 @@ const stepError = (opt: Optimizer, ps: Parameter[]): unknown => {
 };
 const dispose = (ps: Parameter[]) => ps.forEach((p) => p.dispose());
 
+/** a non-finite gradient element at each (parameter, index) of `cases`, one step each */
+function nonFiniteGradients(name: string, kind: 'SGD' | 'Adam', options: Options, sizes: number[], cases: ReadonlyArray<readonly [number, number]>): void {
+  for (const bad of [NaN, Infinity, -Infinity]) {
+    for (const [which, at] of cases) {
+      const opt = make(kind, options, 0.01), ps = stepped(opt, sizes);
+      ps.forEach((p, i) => p.grad.set(seeded(p.size, i + 40)));
+      ps[which]!.grad[at] = bad;
+      const before = snap(opt, ps);
+      const err = stepError(opt, ps);
+      if (name === 'SGD clipValue' && !Number.isNaN(bad)) {
+        // clipValue clamps an infinite gradient element to ±clipValue: a finite step, as before the guard
+        expect(err, `${bad} at ${which}[${at}]`).toBeUndefined();
+      } else {
+        expect(err, `${bad} at ${which}[${at}]`).toBeInstanceOf(TrainingDivergedError);
+        expectUnchanged(opt, ps, before, `${bad} at ${which}[${at}]`);
+      }
+      dispose(ps);
+    }
+  }
+}
+
 describe('a step that would not be finite changes nothing', () => {
   for (const [name, kind, options] of OPTIMIZERS) {
     it(`${name}: NaN or ±Infinity in one element of the last parameter's gradient (SIMD body or scalar tail)`, () => {
-      for (const bad of [NaN, Infinity, -Infinity]) {
-        // the last parameter (scanned): a two-vector step, the one-vector step, the scalar tail; the small one (dry run)
-        for (const [which, at] of [[2, 0], [2, 13], [2, 297], [2, 300], [1, 6]] as const) {
-          const opt = make(kind, options, 0.01), ps = stepped(opt);
-          ps.forEach((p, i) => p.grad.set(seeded(p.size, i + 40)));
-          ps[which]!.grad[at] = bad;
-          const before = snap(opt, ps);
-          const err = stepError(opt, ps);
-          if (name === 'SGD clipValue' && !Number.isNaN(bad)) {
-            // clipValue clamps an infinite gradient element to ±clipValue: a finite step, as before the guard
-            expect(err, `${bad} at ${which}[${at}]`).toBeUndefined();
-          } else {
-            expect(err, `${bad} at ${which}[${at}]`).toBeInstanceOf(TrainingDivergedError);
-            expectUnchanged(opt, ps, before, `${bad} at ${which}[${at}]`);
-          }
-          dispose(ps);
-        }
-      }
+      // the last parameter (scanned): a two-vector step, the one-vector step, the scalar tail; the small one (dry run)
+      nonFiniteGradients(name, kind, options, SIZES_STEPPED, [[2, 0], [2, 13], [2, 297], [2, 300], [1, 6]]);
+    });
+    it(`${name}: a small last parameter, checked in its own commit call: NaN or ±Infinity in its gradient, or in an earlier one`, () => {
+      nonFiniteGradients(name, kind, options, SMALL_LAST, [[2, 0], [2, 4], [2, 6], [0, 100], [1, 300]]);
     });
   }
 
@@ -334,7 +345,7 @@ describe('the guard stays out of the way', () => {
     model.dispose();
   });
 
-  it('an ordinary training step scans each large parameter once and dry-runs only the small ones', () => {
+  it('an ordinary training step scans each large parameter once and dry-runs only the small ones, the last in its own commit', () => {
     for (const opt of [new SGD({ learningRate: 0.01, momentum: 0.9 }), new SGD({ learningRate: 0.01, momentum: 0.9, convention: 'pytorch' }), new Adam()]) {
       // kernels of 40 x 16 = 640 (scanned) and 16 x 3 = 48 (dry run), biases of 16 and 3
       const model = k.sequential({ inputSize: 40, layers: [dense(16, 'relu'), dense(3, 'softmax')], seed: 1 });
@@ -342,8 +353,12 @@ describe('the guard stays out of the way', () => {
       model.trainBatch(x, y, opt);
       const run = vi.spyOn(opt as unknown as { run: (...a: unknown[]) => number }, 'run');
       for (let s = 0; s < 5; s++) model.trainBatch(x, y, opt);
-      const dryRuns = run.mock.calls.filter((c) => c[2] === false).map((c) => (c[0] as Parameter).size).sort((a, b) => a - b);
-      expect(dryRuns, opt.constructor.name).toEqual([3, 16, 48].flatMap((n) => [n, n, n, n, n]));
+      const sizes = (mode: number) => run.mock.calls.filter((c) => c[2] === mode).map((c) => (c[0] as Parameter).size).sort((a, b) => a - b);
+      const fives = (...n: number[]) => n.flatMap((v) => [v, v, v, v, v]);
+      // the last parameter (the output bias, 3) is checked by its commit call itself (CHECKED_COMMIT)
+      expect(sizes(DRY_RUN), opt.constructor.name).toEqual(fives(16, 48));
+      expect(sizes(CHECKED_COMMIT), opt.constructor.name).toEqual(fives(3));
+      expect(sizes(COMMIT), opt.constructor.name).toEqual(fives(16, 48, 640));
       run.mockRestore();
       model.dispose();
     }

@@ -5,7 +5,7 @@ import type { Block } from '../runtime/memory.js';
 import { ARGS, allOk, perElementArgs } from '../runtime/parts.js';
 import { InvalidArgumentError } from '../util/errors.js';
 import { finiteNumber } from '../util/check.js';
-import { f32 } from './guard.js';
+import { CHECKED_COMMIT, f32, type UpdateMode } from './guard.js';
 import { Optimizer, rate, specOf, type Rate, type ClipOptions, type OptimizerState, type StateViews } from './optimizer.js';
 
 export interface AdamOptions extends ClipOptions {
@@ -60,14 +60,14 @@ export class Adam extends Optimizer<'m' | 'v'> {
     return m * gscale + g + g * g + m1 + m2 + root + scaled + eps + ratio + step * ratio + m;
   }
 
-  protected run(p: Parameter, s: { blocks: Block[] } | null, commit: boolean, lr: number, gscale: number, clip: number): number {
+  protected run(p: Parameter, s: { blocks: Block[] } | null, mode: UpdateMode, lr: number, gscale: number, clip: number): number {
     const t = this.iterations + 1;
     const bc1 = 1 - Math.pow(this.beta1, t), bc2 = 1 - Math.pow(this.beta2, t);
     // element by element, so split by ranges among the threads
     const a = ARGS;
     a[0] = p.valuePtr; a[1] = s!.blocks[0]!.ptr; a[2] = s!.blocks[1]!.ptr; a[3] = p.gradPtr; a[4] = p.size; a[5] = lr; a[6] = this.beta1;
-    a[7] = this.beta2; a[8] = this.epsilon; a[9] = this.weightDecay; a[10] = bc1; a[11] = bc2; a[12] = gscale; a[13] = clip; a[14] = commit ? 1 : 0;
-    return perElementArgs(p.runtime, 'adam', 15, 4, allOk);
+    a[7] = this.beta2; a[8] = this.epsilon; a[9] = this.weightDecay; a[10] = bc1; a[11] = bc2; a[12] = gscale; a[13] = clip; a[14] = mode;
+    return perElementArgs(p.runtime, 'adam', 15, 4, allOk, mode === CHECKED_COMMIT);
   }
 
   snapshot(): OptimizerState {

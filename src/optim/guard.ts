@@ -17,6 +17,13 @@
 // or a learning rate huge enough to overflow), and for small parameters, the exact dry run decides,
 // element by element, as before.
 
+/** How an update kernel runs (assembly/optim.ts): DRY_RUN writes nothing and answers whether every
+ *  new value would be finite; COMMIT writes and checks nothing; CHECKED_COMMIT is a dry run, then
+ *  the commit only if it answered yes, in one call (never split among threads: it must see every
+ *  element before it writes any). */
+export const DRY_RUN = 0, COMMIT = 1, CHECKED_COMMIT = 2;
+export type UpdateMode = typeof DRY_RUN | typeof COMMIT | typeof CHECKED_COMMIT;
+
 /** bit patterns at or above this are NaN or ±infinity (or, in update_bound_bits' signed input, negative) */
 export const NON_FINITE_BITS = 0x7f800000;
 

@@ -13,7 +13,7 @@ import { maxBits, perElement } from '../runtime/parts.js';
 import { InvalidArgumentError, TrainingDivergedError } from '../util/errors.js';
 import { finiteNumber } from '../util/check.js';
 import type { Schedule, ScheduleSpec } from './schedules.js';
-import { FINITE_BOUND, NON_FINITE_BITS, SCAN_MIN, magnitudeOf } from './guard.js';
+import { COMMIT, CHECKED_COMMIT, DRY_RUN, FINITE_BOUND, NON_FINITE_BITS, SCAN_MIN, magnitudeOf, type UpdateMode } from './guard.js';
 
 /** a number, or a function of the optimizer's step number (0 for its first update) */
 export type Rate = number | Schedule;
@@ -167,15 +167,25 @@ export abstract class Optimizer<K extends string = string> {
       if (norm > this.clipNorm) gscale = this.clipNorm / norm;
     }
     const clip = this.clipValue ?? Infinity;
-    if (!this.guard(params, lr, gscale, clip)) return false;
-    const keep = this.keepsState();
-    for (const p of params) {
-      const s = keep ? this.slot(p) : null;
-      this.run(p, s, true, lr, gscale, clip);
-      p.wrote();
-      if (s) { s.stepped = true; s.held = s.next; s.heldWrites = p.writes; }
-    }
+    // a small last parameter's guard is the exact dry run: its commit makes that dry run itself
+    // (CHECKED_COMMIT), after every other parameter is shown finite and before any is written, so
+    // a small model's step makes one kernel call less
+    const n = params.length, last = params[n - 1]!, checked = last.size < SCAN_MIN;
+    if (!this.guard(params, lr, gscale, clip, checked ? n - 1 : n)) return false;
+    if (checked && !this.commit(last, CHECKED_COMMIT, lr, gscale, clip)) return false;
+    for (let i = 0; i < (checked ? n - 1 : n); i++) this.commit(params[i]!, COMMIT, lr, gscale, clip);
     this.iterations++;
+    return true;
+  }
+
+  /** writes the update of `p` (CHECKED_COMMIT: only when its dry run passes; false, and nothing
+   *  written, when it does not) */
+  private commit(p: Parameter, mode: UpdateMode, lr: number, gscale: number, clip: number): boolean {
+    const s = this.keepsState() ? this.slot(p) : null;
+    if (s && mode === CHECKED_COMMIT) s.next = -1; // the exact dry run decides: no bound carried
+    if (this.run(p, s, mode, lr, gscale, clip) === 0) return false;
+    p.wrote();
+    if (s) { s.stepped = true; s.held = s.next; s.heldWrites = p.writes; }
     return true;
   }
 
@@ -184,10 +194,12 @@ export abstract class Optimizer<K extends string = string> {
    *  last commit bounded its value and state and nothing else can have written them since, else
    *  from one read of all its tensors; where the rule's bound on what it computes is not far inside
    *  float32's range, and for small parameters, an exact dry run decides (guard.ts).
-   *  Runs after prepare(), with apply's learning rate, global-norm scale and clip value. */
-  guard(params: readonly Parameter[], lr: number, gscale: number, clip: number): boolean {
+   *  Runs after prepare(), with apply's learning rate, global-norm scale and clip value, over the
+   *  first `count` of params (all by default). */
+  guard(params: readonly Parameter[], lr: number, gscale: number, clip: number, count = params.length): boolean {
     const keep = this.keepsState();
-    for (const p of params) {
+    for (let i = 0; i < count; i++) {
+      const p = params[i]!;
       const s = keep ? this.slot(p) : null;
       if (s) s.next = -1;
       if (p.size >= SCAN_MIN) {
@@ -203,7 +215,7 @@ export abstract class Optimizer<K extends string = string> {
         const bound = bits < NON_FINITE_BITS ? this.magnitudeBound(magnitudeOf(bits), lr, gscale, clip) : Infinity;
         if (bound <= FINITE_BOUND) { if (s) s.next = bound; continue; }
       }
-      if (this.run(p, s, false, lr, gscale, clip) === 0) return false;
+      if (this.run(p, s, DRY_RUN, lr, gscale, clip) === 0) return false;
     }
     return true;
   }
@@ -236,9 +248,10 @@ export abstract class Optimizer<K extends string = string> {
    *  (effective gradient, state, new value, and each step in between) when no input (value, gradient,
    *  state) exceeds m in magnitude and the second state tensor, if any, is not negative. */
   protected abstract magnitudeBound(m: number, lr: number, gscale: number, clip: number): number;
-  /** one kernel pass: commit writes the update (the guard has shown it finite); otherwise nothing is
-   *  written, and the result is 0 when a new value would not be finite */
-  protected abstract run(p: Parameter, state: { blocks: Block[]; stepped: boolean } | null, commit: boolean, lr: number, gscale: number, clip: number): number;
+  /** one kernel pass in `mode` (guard.ts): COMMIT writes the update (the guard has shown it finite);
+   *  DRY_RUN writes nothing and returns 0 when a new value would not be finite; CHECKED_COMMIT is the
+   *  two in one unsplit call, and writes only when it returns 1 */
+  protected abstract run(p: Parameter, state: { blocks: Block[]; stepped: boolean } | null, mode: UpdateMode, lr: number, gscale: number, clip: number): number;
 
   protected evaluate(name: string, r: Rate, max?: number): number {
     if (typeof r === 'number') return r;

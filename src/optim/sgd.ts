@@ -7,6 +7,7 @@ import type { Block } from '../runtime/memory.js';
 import { ARGS, allOk, perElementArgs } from '../runtime/parts.js';
 import { InvalidArgumentError } from '../util/errors.js';
 import { finiteNumber, bool, oneOf } from '../util/check.js';
+import { CHECKED_COMMIT, type UpdateMode } from './guard.js';
 import { Optimizer, rate, specOf, type Rate, type ClipOptions, type OptimizerState, type StateViews } from './optimizer.js';
 
 export interface SGDOptions extends ClipOptions {
@@ -85,23 +86,22 @@ export class SGD extends Optimizer<'velocity'> {
     return m * gscale + g + m * (1 + (decoupled ? lr * this.weightDecay : 0)) + v + mu * v + lr * g;
   }
 
-  protected run(p: Parameter, s: { blocks: Block[]; stepped: boolean } | null, commit: boolean, lr: number, gscale: number, clip: number): number {
-    const c = commit ? 1 : 0;
+  protected run(p: Parameter, s: { blocks: Block[]; stepped: boolean } | null, mode: UpdateMode, lr: number, gscale: number, clip: number): number {
     // momentum 0 keeps no velocity: the kernels take a null buffer as plain gradient descent.
     // Element by element, so split by ranges among the threads.
     const v = s === null ? 0 : s.blocks[0]!.ptr;
     if (this.convention === 'pytorch') {
       const a = ARGS;
       a[0] = p.valuePtr; a[1] = v; a[2] = p.gradPtr; a[3] = p.size; a[4] = lr; a[5] = this.mu; a[6] = this.dampening; a[7] = this.nesterov ? 1 : 0;
-      a[8] = this.weightDecay; a[9] = s !== null && s.stepped ? 0 : 1; a[10] = gscale; a[11] = clip; a[12] = c;
-      return perElementArgs(p.runtime, 'sgd_torch', 13, 3, allOk);
+      a[8] = this.weightDecay; a[9] = s !== null && s.stepped ? 0 : 1; a[10] = gscale; a[11] = clip; a[12] = mode;
+      return perElementArgs(p.runtime, 'sgd_torch', 13, 3, allOk, mode === CHECKED_COMMIT);
     }
     const wd = this.decoupledWeightDecay ? 0 : this.weightDecay;
     const decay = this.decoupledWeightDecay ? lr * this.weightDecay : 0;
     const a = ARGS;
     a[0] = p.valuePtr; a[1] = v; a[2] = p.gradPtr; a[3] = p.size; a[4] = lr; a[5] = this.mu; a[6] = this.nesterov ? 1 : 0; a[7] = wd;
-    a[8] = decay; a[9] = gscale; a[10] = clip; a[11] = c;
-    return perElementArgs(p.runtime, 'sgd_seed', 12, 3, allOk);
+    a[8] = decay; a[9] = gscale; a[10] = clip; a[11] = mode;
+    return perElementArgs(p.runtime, 'sgd_seed', 12, 3, allOk, mode === CHECKED_COMMIT);
   }
 
   snapshot(): OptimizerState {

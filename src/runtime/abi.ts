@@ -34,14 +34,15 @@ export interface KernelExports extends LayerKernelExports {
   softmax_cross_entropy(z: number, rows: number, cols: number, labels: number, indices: number, dz: number, correct: number): number;
   cross_entropy(p: number, rows: number, cols: number, labels: number, indices: number, dp: number, correct: number): number;
   mean_squared_error(y: number, t: number, n: number, dy: number): number;
-  /** commit 1 writes the update and returns 1 (the divergence guard has shown it finite); commit 0 writes
-   *  nothing and returns 1 when every new value would be finite (the same for sgd_torch and adam) */
+  /** mode (guard.ts: UpdateMode) 1 writes the update and returns 1 (the divergence guard has shown it
+   *  finite); 0 writes nothing and returns 1 when every new value would be finite; 2 is 0, then 1 only
+   *  when that returned 1 (else it returns 0 and writes nothing). The same for sgd_torch and adam. */
   sgd_seed(w: number, v: number, g: number, n: number, lr: number, beta: number, nesterov: number,
-           wd: number, decay: number, gscale: number, clip: number, commit: number): number;
+           wd: number, decay: number, gscale: number, clip: number, mode: number): number;
   sgd_torch(w: number, b: number, g: number, n: number, lr: number, mu: number, damp: number, nesterov: number,
-            wd: number, first: number, gscale: number, clip: number, commit: number): number;
+            wd: number, first: number, gscale: number, clip: number, mode: number): number;
   adam(w: number, m: number, v: number, g: number, n: number, lr: number, b1: number, b2: number, eps: number,
-       wd: number, bc1: number, bc2: number, gscale: number, clip: number, commit: number): number;
+       wd: number, bc1: number, bc2: number, gscale: number, clip: number, mode: number): number;
   sum_squares(x: number, n: number): number;
   /** 1 when all n floats at x are finite */
   all_finite(x: number, n: number): number;
@@ -54,7 +55,7 @@ export interface KernelExports extends LayerKernelExports {
 }
 
 /** the module's ABI_VERSION export must equal this (assembly/index.ts) */
-export const ABI_VERSION = 6;
+export const ABI_VERSION = 7;
 
 export const MODE_ZERO = 0;
 export const MODE_ACC = 1;

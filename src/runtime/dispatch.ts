@@ -145,7 +145,9 @@ export class Dispatcher {
     whole?: Float64Array, wholeArgc = 0): number {
     const fn = this.exports[name] as unknown as AnyKernel;
     const pool = this.pool, own = this.own;
-    const parts = pool && n > 1 ? splitRange(this.threads, n, this.splitAll ? 1 : grain, align, this.bounds) : 1;
+    // fewer than two grains never split: most calls of a small model end here, without splitRange
+    const g = this.splitAll ? 1 : grain;
+    const parts = pool && n >= 2 * g ? splitRange(this.threads, n, g, align, this.bounds) : 1;
     if (parts < 2) return whole ? call(fn, whole, wholeArgc) : call(fn, own, args(0, n, this.scratch.ptr, own, 0));
     const b = this.bounds, id = this.ids.get(name);
     if (id === undefined) throw new Error(`kernel '${name}' is not in the worker pool's list`);

@@ -38,10 +38,12 @@ const partOfArgs: PartArgs = (lo, hi, _scratch, out, at) => {
   return argc;
 };
 
-/** kernel(ARGS[0 … argc)) over ARGS[nPointers] elements, in parts by element ranges */
-export function perElementArgs(rt: Runtime, name: KernelName, count: number, nPointers: number, combine?: Combine): number {
+/** kernel(ARGS[0 … argc)) over ARGS[nPointers] elements, in parts by element ranges; `whole`:
+ *  never split, on this thread (a call that must see every element before it writes any) */
+export function perElementArgs(rt: Runtime, name: KernelName, count: number, nPointers: number, combine?: Combine, whole = false): number {
   argc = count; pointers = nPointers; unitBytes = 4;
-  return rt.parallel(name, ARGS[nPointers]!, ELEMENT_GRAIN, 4, partOfArgs, combine, ARGS, count);
+  // a range of one unit is never split
+  return rt.parallel(name, whole ? 1 : ARGS[nPointers]!, ELEMENT_GRAIN, 4, partOfArgs, combine, ARGS, count);
 }
 
 /** kernel(p0[, p1[, p2[, p3]]], n) over n elements, a pointer of 0 staying 0 (pass -1 for none) */
