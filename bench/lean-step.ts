@@ -17,9 +17,7 @@ import { loadBenchKernels } from './bench-kernels.js';
 import { makeProbe } from './peak.js';
 import { median, timeInTurns } from './timing.js';
 import { mlpStepper, W1 } from './workloads.js';
-import { loadTfjs, tfjsLinearStepper } from './peers/tfjs.js';
 
-const child = process.argv[2] === '--first-200' ? process.argv[3] : null;
 const fitOnly = process.argv.includes('--fit-only');
 
 /** flops of one W1 sample: forward 784x128 and 128x10 products, backward both weight gradients and
@@ -27,8 +25,7 @@ const fitOnly = process.argv.includes('--fit-only');
 const W1_FLOPS = 2 * (784 * 128 + 128 * 10) + 2 * (784 * 128 + 128 * 10) + 2 * (128 * 10);
 const ROUNDS_200 = 5;
 
-if (child) await first200(child, process.argv[4]);
-else await main();
+await main();
 
 async function main(): Promise<void> {
   if (process.argv.includes('--founding-only')) { founding200(); return; }
@@ -129,11 +126,11 @@ async function fitAgainstTrainBatch(k: Kernels, train: Digits): Promise<void> {
 
 /** Fresh processes, ours and TF.js's in turns, each printing {ms} for building the regression and
  *  its first 200 steps: once with the clock started right after loading, as a script runs, and once
- *  after a quiet pause (see quiet()) */
+ *  after a quiet pause (bench/first-200.ts, the child, says how) */
 function founding200(): void {
-  const script = fileURLToPath(import.meta.url);
+  const script = fileURLToPath(new URL('./first-200.ts', import.meta.url));
   const run = (who: string, mode: string): { ms: number; weight?: number } | { skipped: string } => {
-    const r = spawnSync(process.execPath, ['--expose-gc', ...process.execArgv, script, '--first-200', who, mode], { encoding: 'utf8' });
+    const r = spawnSync(process.execPath, ['--expose-gc', ...process.execArgv, script, who, mode], { encoding: 'utf8' });
     const line = r.stdout.trim().split('\n').pop() ?? '';
     try { return JSON.parse(line); } catch { return { skipped: (r.stderr || line).trim().split('\n').pop() ?? 'no output' }; }
   };
@@ -153,39 +150,4 @@ function founding200(): void {
     console.log(`${mode}: ours (loadKernels() defaults) ${m.toFixed(2)} ms; ` +
       (skipped ? `TF.js wasm skipped (${skipped})` : `TF.js wasm ${median(tf).toFixed(1)} ms: ours is ${(median(tf) / m).toFixed(1)}x faster`));
   }
-}
-
-/** In the quiet mode the clock starts once the garbage of loading the modules (tsx's transpiler
- *  among them) is collected and the engine's background compilation of it is done, for ours and
- *  TF.js alike; otherwise a major collection or a busy second core lands on whichever milliseconds
- *  come next: all of our 200 steps, part of TF.js's. */
-async function quiet(mode: string | undefined): Promise<void> {
-  if (mode !== 'after a quiet pause') return;
-  await new Promise((r) => setTimeout(r, 300));
-  (globalThis as { gc?: () => void }).gc?.();
-}
-
-async function first200(who: string, mode: string | undefined): Promise<void> {
-  if (who === 'ours') {
-    const k = await loadKernels();
-    await quiet(mode);
-    const t0 = performance.now();
-    const model = k.sequential({ inputSize: 1, layers: [dense(1, 'linear', { bias: false })], loss: 'mse', seed: 3 });
-    model.setWeights([Float32Array.of(0)]);
-    const sgd = new SGD({ learningRate: 0.01, momentum: 0.9 });
-    const xs = Float32Array.of(1, 2, 3, 4), ys = Float32Array.of(2, 4, 6, 8);
-    for (let s = 0; s < 200; s++) model.trainBatch(xs, ys, sgd);
-    const ms = performance.now() - t0;
-    console.log(JSON.stringify({ ms, weight: model.getWeights()[0]!.values[0] }));
-    return;
-  }
-  const peer = await loadTfjs('wasm');
-  if ('skipped' in peer) { console.log(JSON.stringify({ skipped: peer.skipped })); return; }
-  await quiet(mode);
-  const t0 = performance.now();
-  const s = tfjsLinearStepper(peer);
-  for (let i = 0; i < 200; i++) s.step();
-  const ms = performance.now() - t0;
-  s.dispose();
-  console.log(JSON.stringify({ ms }));
 }
