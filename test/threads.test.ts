@@ -10,7 +10,7 @@ import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
 import {
-  loadKernels, dense, conv2d, maxPool2d, avgPool2d, flatten, dropout, batchNorm, normalization, SGD, Adam, InvalidArgumentError,
+  loadKernels, dense, conv2d, maxPool2d, avgPool2d, flatten, dropout, batchNorm, normalization, SGD, Adam, InvalidArgumentError, TrainingDivergedError,
   type Kernels, type LayerSpec, type Optimizer, type SequentialConfig,
 } from '../src/index.js';
 import { splitGemm, GEMM_MIN_MACS_PER_THREAD } from '../src/runtime/parallel-gemm.js';
@@ -210,6 +210,26 @@ describe('every kernel split, however small (splitAll): still the same bits for 
     const three = await splitting(() => trainEverywhere({ inputShape: [12, 12, 3], layers, seed: 6 }, () => new Adam({ learningRate: 0.01 }), x3, y, 20, 2));
     expectSameBits(three.result);
     for (const kernel of ['avg_pool_forward', 'avg_pool_backward', 'batchnorm_forward']) expect(three.ran, kernel).toContain(kernel);
+  });
+
+  it("a small last parameter's checked commit is never split: a non-finite element where a second part would start changes nothing", async () => {
+    await splitting(async () => {
+      for (const t of THREADS.slice(1)) {
+        const k = await kernels(t);
+        for (const opt of [new SGD({ learningRate: 0.1, momentum: 0.9 }), new SGD({ learningRate: 0.1, convention: 'pytorch', momentum: 0.9 }), new Adam({ learningRate: 0.1 })]) {
+          // 300 (the scan), then 11: split, its parts would be [0, 4) and [4, 11)
+          const ps = [k.parameter(seeded(300, 1)), k.parameter(seeded(11, 2))];
+          ps.forEach((p, i) => p.grad.set(seeded(p.size, i + 3)));
+          opt.step(ps);
+          ps.forEach((p, i) => p.grad.set(seeded(p.size, i + 5)));
+          ps[1]!.grad[6] = NaN;
+          const before = ps.map((p) => [p.values.slice(), ...(opt.peekState(p) ?? [])]);
+          expect(() => opt.step(ps), `${t} threads`).toThrow(TrainingDivergedError);
+          ps.forEach((p, i) => [p.values, ...(opt.peekState(p) ?? [])].forEach((a, j) => expect(sameBits(a, before[i]![j]!), `${t} threads, parameter ${i}, tensor ${j}`).toBe(true)));
+          ps.forEach((p) => p.dispose());
+        }
+      }
+    });
   });
 });
 
