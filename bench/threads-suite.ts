@@ -37,7 +37,7 @@ export async function measureThreads(counts: readonly number[], train: Digits, q
     };
     steppers(W1.label, (k) => mlpStepper(k, W1, train));
     steppers(W2.label, (k) => mlpStepper(k, W2, train));
-    steppers('CNN (the CLI\'s), batch 64', (k) => cnnStepper(k, train));
+    steppers('LeNet-5 CNN (the bench\'s), batch 64', (k) => cnnStepper(k, train));
   } finally {
     for (const k of ks) k.dispose();
   }
