@@ -5,7 +5,7 @@
 // budget: one warm-up step, then a few repetitions of at least one step, spread over the same rounds
 // as ours (timing.ts: timeInTurnsBudgeted), so a busy spell on the machine lands on all of them.
 import { performance } from 'node:perf_hooks';
-import { SGD, type Kernels } from '../src/index.js';
+import { SGD, type Kernels, type LayerSpec } from '../src/index.js';
 import type { Digits, MnistSplit } from '../src/data/mnist.js';
 import { CNN_BATCH, CNN_INPUT, CNN_LABEL, CNN_LAYERS_LABEL, CNN_LR, CNN_MOMENTUM, cnnLayers, netFlops } from './cnn-net.js';
 import { convnetjsCnnStepper, loadConvnetjs } from './peers/convnetjs.js';
@@ -19,9 +19,10 @@ import type { Build, Skipped } from './results.js';
 import type { Plan } from './plan.js';
 import type { OurBuild } from './ours.js';
 
-/** trainBatch steps of the CNN over consecutive batches of 64, sliced before timing */
-export function cnnStepper(k: Kernels, train: Digits): Stepper {
-  const model = k.sequential({ inputShape: [...CNN_INPUT], layers: cnnLayers(), seed: 1 });
+/** trainBatch steps of the CNN (or of other layers on the same input) over consecutive batches of
+ *  64, sliced before timing */
+export function cnnStepper(k: Kernels, train: Digits, layers: readonly LayerSpec[] = cnnLayers()): Stepper {
+  const model = k.sequential({ inputShape: [...CNN_INPUT], layers: [...layers], seed: 1 });
   const opt = new SGD({ learningRate: CNN_LR, momentum: CNN_MOMENTUM });
   const x: Float32Array[] = [], y: Uint8Array[] = [];
   for (let r = 0; r + CNN_BATCH <= train.rows; r += CNN_BATCH) {

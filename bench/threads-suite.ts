@@ -1,13 +1,15 @@
 // What more threads buy, measured for `npm run bench` and for bench/threads.ts: each workload at
 // every thread count of the list, the repetitions taken in turns (timing.ts: timeInTurns) so the
 // machine's busy spells land on every count alike: the GEMMs 256x784x512 and 1024³, W1 and W2
-// (workloads.ts), the CNN (cnn.ts), and numpy's W1 and W2 with OPENBLAS_NUM_THREADS at the same
-// counts. One kernels instance per count, on the build loadKernels picks here.
+// (workloads.ts), the CNN (cnn.ts: LeNet-5) and the command line's wider one, and numpy's W1 and
+// W2 with OPENBLAS_NUM_THREADS at the same counts. One kernels instance per count, on the build
+// loadKernels picks here.
 import { loadKernels, type Kernels } from '../src/index.js';
 import type { Digits } from '../src/data/mnist.js';
 import { timeInTurns } from './timing.js';
 import { mlpStepper, W1, W2 } from './workloads.js';
 import { cnnStepper } from './cnn.js';
+import { CNN_LAYERS } from '../src/cli/mnist-train.js';
 import { runNumpy } from './peers/numpy.js';
 import type { Stepper } from './peers/tfjs.js';
 import type { ThreadResults, ThreadRow } from './threads-results.js';
@@ -38,6 +40,7 @@ export async function measureThreads(counts: readonly number[], train: Digits, q
     steppers(W1.label, (k) => mlpStepper(k, W1, train));
     steppers(W2.label, (k) => mlpStepper(k, W2, train));
     steppers('LeNet-5 CNN (the bench\'s), batch 64', (k) => cnnStepper(k, train));
+    steppers('the CLI\'s CNN (16 and 32 filters), batch 64', (k) => cnnStepper(k, train, CNN_LAYERS));
   } finally {
     for (const k of ks) k.dispose();
   }
