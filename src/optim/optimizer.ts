@@ -171,9 +171,10 @@ export abstract class Optimizer<K extends string = string> {
     // (CHECKED_COMMIT), after every other parameter is shown finite and before any is written, so
     // a small model's step makes one kernel call less
     const n = params.length, last = params[n - 1]!, checked = last.size < SCAN_MIN;
-    if (!this.guard(params, lr, gscale, clip, checked ? n - 1 : n)) return false;
+    const guarded = checked ? n - 1 : n; // the parameters the guard shows finite on its own
+    if (!this.guard(params, lr, gscale, clip, guarded)) return false;
     if (checked && !this.commit(last, CHECKED_COMMIT, lr, gscale, clip)) return false;
-    for (let i = 0; i < (checked ? n - 1 : n); i++) this.commit(params[i]!, COMMIT, lr, gscale, clip);
+    for (let i = 0; i < guarded; i++) this.commit(params[i]!, COMMIT, lr, gscale, clip);
     this.iterations++;
     return true;
   }
