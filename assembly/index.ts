@@ -16,6 +16,7 @@ export { max_pool_forward, max_pool_backward, avg_pool_forward, avg_pool_backwar
 export { batchnorm_stats, batchnorm_forward, batchnorm_backward, batchnorm_running } from './norm';
 export { dropout_forward, multiply_f32 } from './dropout';
 export { transpose_bias_relu } from './transpose';
+export { conv_blocks_forward, conv_blocks_backward, conv_filter_grad_sum } from './conv_blocks';
 export { conv_c1_pad_floats, conv_c1_forward, conv_c1_filter_grad } from './conv_c1';
 
 // first byte TypeScript may use: above the static data and the stack
@@ -26,7 +27,7 @@ export function heap_base(): usize {
 // The contract between this module and src/: bumped whenever an export's name, arguments or
 // meaning changes, and checked by loadKernels, so a stale .wasm fails loudly instead of computing
 // wrong results. Kept equal to ABI_VERSION in src/runtime/abi.ts.
-export const ABI_VERSION: i32 = 7;
+export const ABI_VERSION: i32 = 8;
 
 // which build this is, so a module handed in by the caller reports its own features
 export const RELAXED_SIMD: bool = ASC_FEATURE_RELAXED_SIMD;

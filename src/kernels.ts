@@ -6,7 +6,7 @@ import { Arena, Block } from './runtime/memory.js';
 import type { Runtime } from './runtime/runtime.js';
 import { instantiateKernels, type LoadOptions, type Features, type SharedInstance } from './runtime/load.js';
 import type { ThreadPool } from './runtime/pool.js';
-import { Dispatcher } from './runtime/dispatch.js';
+import { Dispatcher, THREAD_WORK_FLOATS } from './runtime/dispatch.js';
 import { Parameter, type ParameterInit } from './runtime/parameter.js';
 import { Sequential, type SequentialConfig, type ModelServices } from './model/sequential.js';
 import { fit } from './model/fit.js';
@@ -32,7 +32,8 @@ export class Kernels implements Runtime {
   /** the raw kernel exports, for benchmarks and advanced use; pointers are byte offsets */
   readonly exports: KernelExports;
   readonly arena: Arena;
-  /** GEMM packing space of this thread, shared by every model here (kernels run one at a time) */
+  /** this thread's scratch, shared by every model here (kernels run one at a time): the GEMM's
+   *  packing space, then THREAD_WORK_FLOATS for kernels that run a layer's block whole */
   readonly scratch: Block;
 
   private readonly services: ModelServices;
@@ -46,7 +47,7 @@ export class Kernels implements Runtime {
     this.exports = exports;
     this.features = Object.freeze({ ...features });
     this.arena = new Arena(exports.memory, exports.heap_base());
-    this.scratch = new Block(this.arena, Math.ceil(exports.gemm_scratch_bytes() / 4));
+    this.scratch = new Block(this.arena, Math.ceil(exports.gemm_scratch_bytes() / 4) + THREAD_WORK_FLOATS);
     // the microkernel's tile, which splits keep whole (a module without them never runs threaded)
     const tile = exports as unknown as { GEMM_MR?: WebAssembly.Global; GEMM_NR?: WebAssembly.Global };
     this.dispatch = new Dispatcher(exports, this.arena, this.scratch, Number(tile.GEMM_MR?.value ?? 1), Number(tile.GEMM_NR?.value ?? 1));

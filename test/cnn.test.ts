@@ -52,10 +52,22 @@ const CASES: Case[] = [
     rows: 4,
   },
   {
-    name: 'a 5x5 conv over 16 channels (im2col in two uneven blocks of positions) → conv valid stride 2 → flatten → dense softmax',
+    name: 'a 5x5 conv over 16 channels (three one-image blocks summed in one filter-gradient group) → conv valid stride 2 → flatten → dense softmax',
     inputShape: [9, 9, 16],
     layers: [conv2d(2, 5, 'tanh', { padding: 'same' }), conv2d(3, 3, 'relu', { stride: 2 }), flatten(), dense(2, 'softmax')],
     rows: 3,
+  },
+  {
+    name: 'filter-gradient groups of two 25-image blocks, the last group short (60 images: 50 + 10), the input gradient through them; a 1x1 conv before',
+    inputShape: [5, 5, 4],
+    layers: [conv2d(32, 1, 'tanh'), conv2d(3, 3, 'relu'), flatten(), dense(2, 'softmax')],
+    rows: 60,
+  },
+  {
+    name: 'an image larger than one block (400 positions, 200 deep): the kernel-by-kernel path, its input gradient through col2im',
+    inputShape: [20, 20, 3],
+    layers: [conv2d(8, 1, 'relu'), conv2d(2, 5, 'tanh', { padding: 'same' }), maxPool2d(4), flatten(), dense(2, 'softmax')],
+    rows: 2,
   },
   {
     name: 'one input channel at stride 1 in the middle of a model (direct kernels, input gradient through col2im): same padding, 5 filters, odd widths',

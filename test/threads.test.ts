@@ -199,7 +199,7 @@ describe('every kernel split, however small (splitAll): still the same bits for 
     };
     const one = await splitting(() => trainEverywhere(lenet, () => new SGD({ learningRate: 0.02, momentum: 0.9 }), x1, y, 20, 2));
     expectSameBits(one.result);
-    for (const kernel of ['conv_c1_forward', 'conv_c1_filter_grad', 'max_pool_forward', 'max_pool_backward', 'im2col', 'col2im_add', 'transpose_bias_relu', 'zero_f32', 'max_abs_bits']) {
+    for (const kernel of ['conv_c1_forward', 'conv_c1_filter_grad', 'max_pool_forward', 'max_pool_backward', 'max_abs_bits']) {
       expect(one.ran, kernel).toContain(kernel);
     }
     const layers: LayerSpec[] = [
@@ -209,7 +209,34 @@ describe('every kernel split, however small (splitAll): still the same bits for 
     const x3 = seeded(n * 12 * 12 * 3, 22);
     const three = await splitting(() => trainEverywhere({ inputShape: [12, 12, 3], layers, seed: 6 }, () => new Adam({ learningRate: 0.01 }), x3, y, 20, 2));
     expectSameBits(three.result);
-    for (const kernel of ['avg_pool_forward', 'avg_pool_backward', 'batchnorm_forward']) expect(three.ran, kernel).toContain(kernel);
+    // the first convolution: 20 images in blocks of 16, so two blocks and two filter-gradient groups
+    for (const kernel of ['avg_pool_forward', 'avg_pool_backward', 'batchnorm_forward', 'conv_blocks_forward', 'conv_blocks_backward', 'conv_filter_grad_sum']) {
+      expect(three.ran, kernel).toContain(kernel);
+    }
+  });
+
+  it('convolutions of every plan: 1x1 blocks, an image larger than a block (kernel by kernel), filter-gradient groups of two blocks', async () => {
+    // 32x32x2 → a 1x1 conv (x is the column matrix; 8 images a block) → a 3x3 conv over 8
+    // channels: 1,024 positions an image, more than a 72-deep block holds, so im2col, the
+    // products, col2im and the transpose each split on their own
+    const n = 24, y = Int32Array.from({ length: n }, (_, i) => i % 10);
+    const big: SequentialConfig = {
+      inputShape: [32, 32, 2], seed: 8,
+      layers: [conv2d(8, 1, 'relu'), conv2d(4, 3, 'tanh', { padding: 'same' }), maxPool2d(4), flatten(), dense(10, 'softmax')],
+    };
+    const a = await splitting(() => trainEverywhere(big, () => new SGD({ learningRate: 0.02, momentum: 0.9 }), seeded(n * 32 * 32 * 2, 31), y, 12, 2));
+    expectSameBits(a.result);
+    for (const kernel of ['im2col', 'col2im_add', 'transpose_bias_relu', 'zero_f32', 'conv_blocks_forward', 'conv_blocks_backward']) expect(a.ran, kernel).toContain(kernel);
+    // 5x5x4 → 1x1 to 32 channels → 3x3 over them: 288 deep, blocks of 25 images, two blocks a
+    // group; 60 images make groups of 50 and 10, the input gradient flowing back through both
+    const m = 60, ym = Int32Array.from({ length: m }, (_, i) => i % 10);
+    const deep: SequentialConfig = {
+      inputShape: [5, 5, 4], seed: 9,
+      layers: [conv2d(32, 1, 'tanh'), conv2d(3, 3, 'relu'), flatten(), dense(10, 'softmax')],
+    };
+    const b = await splitting(() => trainEverywhere(deep, () => new Adam({ learningRate: 0.01 }), seeded(m * 5 * 5 * 4, 32), ym, m, 2));
+    expectSameBits(b.result);
+    for (const kernel of ['conv_blocks_forward', 'conv_blocks_backward', 'conv_filter_grad_sum']) expect(b.ran, kernel).toContain(kernel);
   });
 
   it("a small last parameter's checked commit is never split: a non-finite element where a second part would start changes nothing", async () => {

@@ -17,9 +17,13 @@ import { pair, imageInput, type Size2 } from './shape-args.js';
 import type { Layer, LayerCall, LayerType, Shape } from './layer.js';
 import { ELEMENT_GRAIN, columnSums, perElement } from '../runtime/parts.js';
 import { GEMM_MIN_MACS_PER_THREAD } from '../runtime/parallel-gemm.js';
+import { THREAD_WORK_FLOATS } from '../runtime/dispatch.js';
+import { CONV_DESCRIPTOR } from '../runtime/abi-layers.js';
+import { Block } from '../runtime/memory.js';
 
-/** the im2col block: 256 KiB, so a block and the GEMM's packed panels stay in L2 */
-export const COL_FLOATS = 1 << 16;
+/** the im2col block: 256 KiB, so a block and the GEMM's packed panels stay in L2; two of them are
+ *  a thread's work space (the column block and the output block of conv_blocks.ts) */
+export const COL_FLOATS = THREAD_WORK_FLOATS / 2;
 /** Up to this many filters the forward GEMM runs transposed: with the filters along N most of
  *  each 8- or 12-wide tile would be padding (6 filters: half of it); along M, the tiles are full.
  *  Measured on LeNet's convolutions (6 and 16 filters): 1.5-3x faster; at 64 filters (13x13x32,
@@ -64,6 +68,42 @@ interface Geometry {
   PT: number; PL: number; OH: number; OW: number; F: number;
   /** KH·KW·C: the GEMM's depth */
   K: number;
+}
+
+/** How a convolution runs as whole blocks, one thread each (assembly/conv_blocks.ts): positions per
+ *  block (whole images), blocks per filter-gradient partial, and flags. */
+interface BlockPlan { block: number; group: number; flags: number }
+
+/** The block plan, or null where the layer runs kernel by kernel, each split (the one-channel direct
+ *  kernels; an image with more positions than one block holds, whose input gradient would come from
+ *  two blocks; a thread scratch without the work space). A group's blocks hold at least K positions,
+ *  so the partials take no more memory than the layer's output. */
+function blockPlan(g: Geometry, workBytes: number): BlockPlan | null {
+  const direct = isDirect(g);
+  if (isOneChannel(g) || workBytes < THREAD_WORK_FLOATS * 4) return null;
+  const per = g.OH * g.OW;
+  const fit = Math.floor(COL_FLOATS / Math.max(g.K, g.F));
+  if (per > fit) return null;
+  const block = fit - (fit % per);
+  const flags = (g.F <= TRANSPOSE_UP_TO ? CONV_DESCRIPTOR.TRANSPOSED : 0) | (direct ? CONV_DESCRIPTOR.DIRECT : 0);
+  return { block, group: Math.ceil(g.K / block), flags };
+}
+
+/** the plan's descriptor, in wasm memory for the block kernels */
+function describe(rt: Runtime, g: Geometry, plan: BlockPlan): Block {
+  const d = new Block(rt.arena, CONV_DESCRIPTOR.INTS), v = d.i32, D = CONV_DESCRIPTOR;
+  v[D.H] = g.H; v[D.W] = g.W; v[D.C] = g.C; v[D.KH] = g.KH; v[D.KW] = g.KW; v[D.SH] = g.SH; v[D.SW] = g.SW;
+  v[D.PT] = g.PT; v[D.PL] = g.PL; v[D.OH] = g.OH; v[D.OW] = g.OW; v[D.F] = g.F;
+  v[D.BLOCK] = plan.block; v[D.GROUP] = plan.group; v[D.FLAGS] = plan.flags;
+  return d;
+}
+
+function isDirect(g: Geometry): boolean {
+  return g.KH === 1 && g.KW === 1 && g.SH === 1 && g.SW === 1 && g.PT === 0 && g.PL === 0;
+}
+
+function isOneChannel(g: Geometry): boolean {
+  return g.C === 1 && g.SH === 1 && g.SW === 1 && !isDirect(g);
 }
 
 /** TensorFlow's 'same': output ceil(n / s), total padding max((out − 1)·s + k − n, 0), the odd one at the end */
@@ -133,7 +173,18 @@ export const CONV2D: LayerType<Conv2dSpec> = {
     }
     // fans as Keras counts them: the receptive field times the channels in or out
     initUniform(kernel.value, g.K, g.KH * g.KW * g.F, spec.activation, () => rng.next());
-    return new Conv2dLayer(spec, input, g, kernel, bias, rt.exports.conv_c1_pad_floats(g.OH, g.OW, g.KH, g.KW, g.F));
+    const plan = blockPlan(g, rt.threadScratchBytes - rt.exports.gemm_scratch_bytes());
+    let descriptor: Block | null = null;
+    if (plan) {
+      try {
+        descriptor = describe(rt, g, plan);
+      } catch (e) {
+        kernel.dispose();
+        bias?.dispose();
+        throw e;
+      }
+    }
+    return new Conv2dLayer(spec, input, g, kernel, bias, rt.exports.conv_c1_pad_floats(g.OH, g.OW, g.KH, g.KW, g.F), plan, descriptor);
   },
   torch(spec, input, _from, where) {
     const g = geometry(spec, input, where);
@@ -186,14 +237,16 @@ class Conv2dLayer implements Layer {
   /** output positions per im2col block */
   private readonly block: number;
 
-  /** @param padFloats what the one-channel kernels need for one sample (conv_c1_pad_floats) */
+  /** @param padFloats what the one-channel kernels need for one sample (conv_c1_pad_floats)
+   *  @param plan whole blocks on one thread each, described in `descriptor`; null: kernel by kernel */
   constructor(readonly spec: Conv2dSpec, readonly inputShape: Shape, private readonly g: Geometry,
-              private readonly kernel: Parameter, private readonly bias: Parameter | null, private readonly padFloats: number) {
+              private readonly kernel: Parameter, private readonly bias: Parameter | null, private readonly padFloats: number,
+              private readonly plan: BlockPlan | null, private readonly descriptor: Block | null) {
     this.outputShape = [g.OH, g.OW, g.F];
     this.params = bias ? [kernel, bias] : [kernel];
-    this.direct = g.KH === 1 && g.KW === 1 && g.SH === 1 && g.SW === 1 && g.PT === 0 && g.PL === 0;
+    this.direct = isDirect(g);
     this.transposed = g.F <= TRANSPOSE_UP_TO;
-    this.oneChannel = g.C === 1 && g.SH === 1 && g.SW === 1 && !this.direct;
+    this.oneChannel = isOneChannel(g);
     // a multiple of 24 positions fills whole 8- and 12-wide tiles when positions run along N
     this.block = Math.max(1, Math.floor(COL_FLOATS / Math.max(g.K, g.F)));
     if (this.block > 24) this.block -= this.block % 24;
@@ -201,10 +254,18 @@ class Conv2dLayer implements Layer {
 
   /** scratch: the im2col block, the transposed output block, the transposed filter gradient; or,
    *  with one channel, the direct kernels' padded sample (and an im2col block for the input gradient) */
-  workspace() {
+  workspace(rows: number) {
     const g = this.g;
+    // the block kernels' work space is each thread's own; the layer's scratch holds the partials
+    if (this.plan) return { persistent: 0, scratch: this.groups(rows) * g.F * g.K };
     const general = (this.direct ? 0 : this.block * g.K) + this.block * g.F + g.F * g.K;
     return { persistent: 0, scratch: this.oneChannel ? Math.max(this.padFloats, this.block * g.K) : general };
+  }
+
+  /** filter-gradient partials of a batch of `rows` (the block plan's) */
+  private groups(rows: number): number {
+    const plan = this.plan!;
+    return Math.ceil(Math.ceil((rows * this.g.OH * this.g.OW) / plan.block) / plan.group);
   }
 
   /** the column matrix of positions [p0, p0 + np): x itself for a 1x1 kernel, else an im2col block */
@@ -220,8 +281,28 @@ class Conv2dLayer implements Layer {
   // The calls being split: what the part functions below read. They are made once, so a training
   // step allocates nothing; a split runs to its end before the next one starts.
   private c: LayerCall | null = null;
-  private p0 = 0; private np = 0; private col = 0; private first = 0;
+  private p0 = 0; private np = 0; private sumGroups = 0; private col = 0; private first = 0;
   private yt = 0; private rows = 0; private cols = 0; private bias0 = 0; private relu0 = 0; private y = 0; private ldy = 0;
+
+  private readonly blocksForwardPart: PartArgs = (lo, hi, scratch, out, at) => {
+    const c = this.c!;
+    out[at] = this.descriptor!.ptr; out[at + 1] = c.x; out[at + 2] = c.rows; out[at + 3] = this.kernel.valuePtr; out[at + 4] = this.bias0;
+    out[at + 5] = this.relu0; out[at + 6] = c.y; out[at + 7] = lo; out[at + 8] = hi; out[at + 9] = scratch;
+    return 10;
+  };
+
+  private readonly blocksBackwardPart: PartArgs = (lo, hi, scratch, out, at) => {
+    const c = this.c!;
+    out[at] = this.descriptor!.ptr; out[at + 1] = c.x; out[at + 2] = c.rows; out[at + 3] = this.kernel.valuePtr; out[at + 4] = c.dy;
+    out[at + 5] = c.dx; out[at + 6] = c.scratch; out[at + 7] = lo; out[at + 8] = hi; out[at + 9] = scratch;
+    return 10;
+  };
+
+  private readonly gradSumPart: PartArgs = (lo, hi, _scratch, out, at) => {
+    out[at] = this.c!.scratch; out[at + 1] = this.sumGroups; out[at + 2] = this.g.F; out[at + 3] = this.g.K; out[at + 4] = lo; out[at + 5] = hi;
+    out[at + 6] = this.kernel.gradPtr;
+    return 7;
+  };
 
   private readonly im2colPart: PartArgs = (lo, hi, _scratch, out, at) => {
     const c = this.c!;
@@ -326,6 +407,13 @@ class Conv2dLayer implements Layer {
       if (!c.logits) activate(rt, act, c.y, P, F);
       return;
     }
+    if (this.plan) {
+      const blocks = Math.ceil(P / this.plan.block);
+      this.c = c; this.bias0 = bias; this.relu0 = relu;
+      rt.parallel('conv_blocks_forward', blocks, Math.ceil(GEMM_MIN_MACS_PER_THREAD / (this.plan.block * K * F)), 1, this.blocksForwardPart);
+      if (!c.logits) activate(rt, act, c.y, P, F);
+      return;
+    }
     for (let p0 = 0; p0 < P; p0 += this.block) {
       const np = Math.min(this.block, P - p0);
       const col = this.columns(rt, c, p0, np), y = c.y + p0 * F * 4;
@@ -346,6 +434,10 @@ class Conv2dLayer implements Layer {
     const P = c.rows * g.OH * g.OW;
     if (!c.logits) activateBackward(rt, this.spec.activation, c.y, c.dy, P, F);
     if (this.bias) columnSums(rt, c.dy, P, F, this.bias.gradPtr);
+    if (this.plan) {
+      this.backwardBlocks(rt, c);
+      return;
+    }
     if (c.dx && !this.direct) perElement(rt, 'zero_f32', c.rows * g.H * g.W * g.C, c.dx);
     if (this.oneChannel) {
       this.filterGradOneChannel(rt, c);
@@ -378,7 +470,19 @@ class Conv2dLayer implements Layer {
     this.untranspose(rt, dkt, F, K, 0, 0, this.kernel.gradPtr, F);
   }
 
+  /** the block plan's backward: each group's partial and its images' input gradient on one thread,
+   *  then the partials summed in group order into the filter gradient, split by its rows */
+  private backwardBlocks(rt: Runtime, c: LayerCall): void {
+    const g = this.g, plan = this.plan!, groups = this.groups(c.rows);
+    this.c = c;
+    const macs = plan.group * plan.block * g.K * g.F;
+    rt.parallel('conv_blocks_backward', groups, Math.ceil(GEMM_MIN_MACS_PER_THREAD / macs), 1, this.blocksBackwardPart);
+    this.sumGroups = groups;
+    rt.parallel('conv_filter_grad_sum', g.K, Math.ceil(ELEMENT_GRAIN / (g.F * groups)), 4, this.gradSumPart);
+  }
+
   dispose(): void {
     for (const p of this.params) p.dispose();
+    this.descriptor?.free();
   }
 }

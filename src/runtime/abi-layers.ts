@@ -35,4 +35,19 @@ export interface LayerKernelExports {
   dropout_forward(x: number, y: number, mask: number, n: number, rate: number, seed: number, counter: number, i0: number): void;
   /** out = a * b elementwise (dropout backward: dx = dy * mask) */
   multiply_f32(a: number, b: number, out: number, n: number): void;
+  /** a convolution's blocks [b0, b1) of output positions, each whole (conv_blocks.ts): y = relu?(conv(x) + bias);
+   *  geo: the layer's descriptor (CONV_DESCRIPTOR), scratch: the thread's (GEMM space, then the work blocks) */
+  conv_blocks_forward(geo: number, x: number, rows: number, kernel: number, bias: number, relu: number, y: number,
+                      b0: number, b1: number, scratch: number): void;
+  /** groups [g0, g1): each group's filter-gradient partial (F x K) and, when dx is not 0, its images' input gradient */
+  conv_blocks_backward(geo: number, x: number, rows: number, kernel: number, dy: number, dx: number, partials: number,
+                       g0: number, g1: number, scratch: number): void;
+  /** grad rows [k0, k1) (K x F) = the sum of `groups` partials (F x K each), in group order */
+  conv_filter_grad_sum(partials: number, groups: number, F: number, K: number, k0: number, k1: number, grad: number): void;
 }
+
+/** a convolution descriptor's fields (i32 each), as assembly/conv_blocks.ts reads them */
+export const CONV_DESCRIPTOR = {
+  H: 0, W: 1, C: 2, KH: 3, KW: 4, SH: 5, SW: 6, PT: 7, PL: 8, OH: 9, OW: 10, F: 11, BLOCK: 12, GROUP: 13, FLAGS: 14, INTS: 16,
+  TRANSPOSED: 1, DIRECT: 2,
+} as const;

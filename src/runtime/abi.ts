@@ -55,7 +55,7 @@ export interface KernelExports extends LayerKernelExports {
 }
 
 /** the module's ABI_VERSION export must equal this (assembly/index.ts) */
-export const ABI_VERSION = 7;
+export const ABI_VERSION = 8;
 
 export const MODE_ZERO = 0;
 export const MODE_ACC = 1;

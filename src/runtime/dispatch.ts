@@ -19,6 +19,12 @@ export type KernelName = { [K in keyof KernelExports]: KernelExports[K] extends 
  *  (Dispatcher.threadScratchBytes), for kernels that need one per thread. */
 export type PartArgs = (lo: number, hi: number, scratch: number, out: Float64Array, at: number) => number;
 
+/** Floats of each thread's scratch past the GEMM's packing space (gemm_scratch_bytes): the work
+ *  space of kernels that run a whole block of a layer on one thread (conv_blocks.ts: a column block
+ *  and an output block of at most half of this each). 512 KiB, so the blocks and the GEMM's packed
+ *  panels stay within L2. */
+export const THREAD_WORK_FLOATS = 1 << 17;
+
 /** folds the parts' results, in part order */
 export type Combine = (a: number, b: number) => number;
 

@@ -10,7 +10,8 @@ import type { KernelName, PartArgs, Combine } from './dispatch.js';
 export interface Runtime {
   readonly exports: KernelExports;
   readonly arena: Arena;
-  /** GEMM packing space of this thread, shared by every model of this instance (kernels run one at a time) */
+  /** this thread's scratch, shared by every model of this instance (kernels run one at a time): the
+   *  GEMM's packing space, then THREAD_WORK_FLOATS (dispatch.ts) */
   readonly scratch: Block;
   /** C (M x N, row stride ldc) = op(A)·op(B) per mode (the kernel gemm's arguments, less the scratch),
    *  on the pool's threads where the product is large enough */
