@@ -93,23 +93,24 @@ export function conv_c1_forward(x: usize, rows: i32, H: i32, W: i32, KH: i32, KW
   }
 }
 
-// dw ([KH, KW, 1, F]) = Σ over the batch of x-window · dy: the filter gradient of filters
-// [f0, f1), written (not accumulated); each filter's sum runs over the samples in order whatever
-// the range, so threads given ranges of filters write what one thread writes. dy is rows x OH x OW x F. Per sample, dy is transposed into pad (filter-major,
-// rows padded with zeros to a multiple of 4 pixels), then each (filter, kernel row) sweeps the
-// sample's pixels four at a time with one accumulator per kernel column.
-export function conv_c1_filter_grad(x: usize, rows: i32, H: i32, W: i32, KH: i32, KW: i32, PT: i32, PL: i32, OH: i32, OW: i32,
-                                    F: i32, f0: i32, f1: i32, dy: usize, dw: usize, pad: usize): void {
+// Each sample's own filter gradient, x-window · dy, for the samples [n0, n1): sample n's into
+// partials + n·F·KH·KW floats, filter-major (F x KH·KW); conv_filter_grad_sum (conv_blocks.ts)
+// then adds the samples' in order into the [KH, KW, 1, F] gradient, so threads given ranges of
+// samples give what one thread gives. dy is rows x OH x OW x F. Per sample, dy is transposed into
+// pad (filter-major, rows padded with zeros to a multiple of 4 pixels), then each (filter, kernel
+// row) sweeps the sample's pixels four at a time with one accumulator per kernel column.
+export function conv_c1_filter_grad(x: usize, H: i32, W: i32, KH: i32, KW: i32, PT: i32, PL: i32, OH: i32, OW: i32,
+                                    F: i32, n0: i32, n1: i32, dy: usize, partials: usize, pad: usize): void {
   const Hp = OH - 1 + KH, Wp = padded_width(OW, KW);
   const ow4 = (OW + 3) & ~3;
   const rowb = <usize>Wp << 2;
   const dyt = pad + (<usize>((Hp + 1) * Wp + 8) << 2);
-  for (let t = 0; t < KH * KW; t++) for (let f = f0; f < f1; f++) store<f32>(dw + (<usize>(t * F + f) << 2), 0);
-  for (let n = 0; n < rows; n++) {
+  for (let n = n0; n < n1; n++) {
+    const dw = partials + (<usize>(n * F * KH * KW) << 2);
     pad_sample(x + (<usize>(n * H * W) << 2), H, W, PT, PL, Hp, Wp, pad);
     // dyt[f][oh][0..ow4) = dy[n, oh, ow, f], zeros past OW
     const dyn = dy + (<usize>(n * OH * OW * F) << 2);
-    for (let f = f0; f < f1; f++) {
+    for (let f = 0; f < F; f++) {
       for (let oh = 0; oh < OH; oh++) {
         const d = dyt + (<usize>((f * OH + oh) * ow4) << 2);
         for (let ow = 0; ow < ow4; ow++) {
@@ -117,7 +118,7 @@ export function conv_c1_filter_grad(x: usize, rows: i32, H: i32, W: i32, KH: i32
         }
       }
     }
-    for (let f = f0; f < f1; f++) {
+    for (let f = 0; f < F; f++) {
       for (let kh = 0; kh < KH; kh++) {
         // kernel columns in groups of up to 8 accumulators
         for (let kw0 = 0; kw0 < KW; kw0 += 8) {
@@ -141,8 +142,7 @@ export function conv_c1_filter_grad(x: usize, rows: i32, H: i32, W: i32, KH: i32
           }
           for (let j = 0; j < nk; j++) {
             const c = j == 0 ? c0 : j == 1 ? c1 : j == 2 ? c2 : j == 3 ? c3 : j == 4 ? c4 : j == 5 ? c5 : j == 6 ? c6 : c7;
-            const at = dw + (<usize>(((kh * KW) + kw0 + j) * F + f) << 2);
-            store<f32>(at, load<f32>(at) + hsum4(c));
+            store<f32>(dw + (<usize>(f * KH * KW + kh * KW + kw0 + j) << 2), hsum4(c));
           }
         }
       }

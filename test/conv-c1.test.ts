@@ -1,6 +1,7 @@
 // The one-channel direct convolution (assembly/conv_c1.ts) against the float64 layer oracle: odd
 // image sizes (pixel groups of four that run past the row), filter counts around its groups of
-// four and eight, 'valid' and 'same' padding, non-square kernels, batch 1 and 3, guard bands.
+// four and eight, 'valid' and 'same' padding, non-square kernels, batch 1 and 3, guard bands; the
+// filter gradient as each sample's, summed by conv_filter_grad_sum.
 import { describe, it, expect, beforeAll } from 'vitest';
 import type { Kernels } from '../src/index.js';
 import { kernelsUnderTest, put, seeded, closeness, guarded } from './helpers.js';
@@ -35,19 +36,26 @@ describe('conv_c1_forward and conv_c1_filter_grad (one input channel, stride 1)'
           expect(closeness(Y.data(), want, 1e-5 * KH * KW, 1e-5), `${where} relu ${relu}`).toBeLessThanOrEqual(1);
           Y.b.free();
         }
-        const DW = guarded(k, seeded(KH * KW * F, 99)); // stale values: the kernel writes, not adds
-        k.exports.conv_c1_filter_grad(X.ptr, N, H, W, KH, KW, g.PT, g.PL, g.OH, g.OW, F, 0, F, DY.ptr, DW.at, pad.ptr);
+        // each sample's gradient (F x KH·KW) over stale values: the kernel writes, not adds; then
+        // the samples' added in order into the [KH, KW, 1, F] gradient
+        const taps = KH * KW;
+        const P = guarded(k, seeded(N * F * taps, 99));
+        k.exports.conv_c1_filter_grad(X.ptr, H, W, KH, KW, g.PT, g.PL, g.OH, g.OW, F, 0, N, DY.ptr, P.at, pad.ptr);
+        expect(P.guardsIntact(), `${where}: wrote outside the partials`).toBe(true);
+        const DW = guarded(k, seeded(taps * F, 97));
+        k.exports.conv_filter_grad_sum(P.at, N, F, taps, 0, taps, DW.at);
         const sum = N * g.OH * g.OW;
         expect(DW.guardsIntact(), `${where}: wrote outside dw`).toBe(true);
         expect(closeness(DW.data(), oracle.conv2dFilterGrad(x, dy, g), 1e-5 * Math.sqrt(sum), 1e-5), `${where} dw`).toBeLessThanOrEqual(1);
-        // filters [0, f) and [f, F) in two calls (as two threads): the same bits as one call
-        const whole = DW.data().slice(), f = F >> 1;
-        const PARTS = guarded(k, seeded(KH * KW * F, 98));
-        k.exports.conv_c1_filter_grad(X.ptr, N, H, W, KH, KW, g.PT, g.PL, g.OH, g.OW, F, f, F, DY.ptr, PARTS.at, pad.ptr);
-        k.exports.conv_c1_filter_grad(X.ptr, N, H, W, KH, KW, g.PT, g.PL, g.OH, g.OW, F, 0, f, DY.ptr, PARTS.at, pad.ptr);
-        expect(PARTS.guardsIntact(), `${where}: filter ranges wrote outside dw`).toBe(true);
-        expect(sameBits(PARTS.data(), whole), `${where} dw by filter ranges`).toBe(true);
+        // samples [n, N) and [0, n) in two calls (as two threads): the same bits as one call
+        const whole = P.data().slice(), n = N >> 1;
+        const PARTS = guarded(k, seeded(N * F * taps, 98));
+        k.exports.conv_c1_filter_grad(X.ptr, H, W, KH, KW, g.PT, g.PL, g.OH, g.OW, F, n, N, DY.ptr, PARTS.at, pad.ptr);
+        k.exports.conv_c1_filter_grad(X.ptr, H, W, KH, KW, g.PT, g.PL, g.OH, g.OW, F, 0, n, DY.ptr, PARTS.at, pad.ptr);
+        expect(PARTS.guardsIntact(), `${where}: sample ranges wrote outside the partials`).toBe(true);
+        expect(sameBits(PARTS.data(), whole), `${where} partials by sample ranges`).toBe(true);
         PARTS.b.free();
+        P.b.free();
         for (const blk of [X, Wt, B, DY, pad, DW.b]) blk.free();
         cases++;
       }

@@ -253,13 +253,19 @@ class Conv2dLayer implements Layer {
   }
 
   /** scratch: the im2col block, the transposed output block, the transposed filter gradient; or,
-   *  with one channel, the direct kernels' padded sample (and an im2col block for the input gradient) */
+   *  with one channel, the direct kernels' padded sample (or an im2col block for the input
+   *  gradient), then each sample's filter gradient */
   workspace(rows: number) {
     const g = this.g;
     // the block kernels' work space is each thread's own; the layer's scratch holds the partials
     if (this.plan) return { persistent: 0, scratch: this.groups(rows) * g.F * g.K };
     const general = (this.direct ? 0 : this.block * g.K) + this.block * g.F + g.F * g.K;
-    return { persistent: 0, scratch: this.oneChannel ? Math.max(this.padFloats, this.block * g.K) : general };
+    return { persistent: 0, scratch: this.oneChannel ? this.samplePartials() + rows * g.F * g.K : general };
+  }
+
+  /** where the one-channel layer's per-sample filter gradients start in its scratch (floats) */
+  private samplePartials(): number {
+    return Math.max(this.padFloats, this.block * this.g.K);
   }
 
   /** filter-gradient partials of a batch of `rows` (the block plan's) */
@@ -281,7 +287,7 @@ class Conv2dLayer implements Layer {
   // The calls being split: what the part functions below read. They are made once, so a training
   // step allocates nothing; a split runs to its end before the next one starts.
   private c: LayerCall | null = null;
-  private p0 = 0; private np = 0; private sumGroups = 0; private col = 0; private first = 0;
+  private p0 = 0; private np = 0; private sumGroups = 0; private sumFrom = 0; private col = 0; private first = 0;
   private yt = 0; private rows = 0; private cols = 0; private bias0 = 0; private relu0 = 0; private y = 0; private ldy = 0;
 
   private readonly blocksForwardPart: PartArgs = (lo, hi, scratch, out, at) => {
@@ -299,7 +305,7 @@ class Conv2dLayer implements Layer {
   };
 
   private readonly gradSumPart: PartArgs = (lo, hi, _scratch, out, at) => {
-    out[at] = this.c!.scratch; out[at + 1] = this.sumGroups; out[at + 2] = this.g.F; out[at + 3] = this.g.K; out[at + 4] = lo; out[at + 5] = hi;
+    out[at] = this.sumFrom; out[at + 1] = this.sumGroups; out[at + 2] = this.g.F; out[at + 3] = this.g.K; out[at + 4] = lo; out[at + 5] = hi;
     out[at + 6] = this.kernel.gradPtr;
     return 7;
   };
@@ -336,10 +342,10 @@ class Conv2dLayer implements Layer {
 
   private readonly c1FilterGradPart: PartArgs = (lo, hi, scratch, out, at) => {
     const g = this.g, c = this.c!;
-    out[at] = c.x; out[at + 1] = c.rows; out[at + 2] = g.H; out[at + 3] = g.W; out[at + 4] = g.KH; out[at + 5] = g.KW;
-    out[at + 6] = g.PT; out[at + 7] = g.PL; out[at + 8] = g.OH; out[at + 9] = g.OW; out[at + 10] = g.F; out[at + 11] = lo;
-    out[at + 12] = hi; out[at + 13] = c.dy; out[at + 14] = this.kernel.gradPtr; out[at + 15] = scratch;
-    return 16;
+    out[at] = c.x; out[at + 1] = g.H; out[at + 2] = g.W; out[at + 3] = g.KH; out[at + 4] = g.KW; out[at + 5] = g.PT;
+    out[at + 6] = g.PL; out[at + 7] = g.OH; out[at + 8] = g.OW; out[at + 9] = g.F; out[at + 10] = lo; out[at + 11] = hi;
+    out[at + 12] = c.dy; out[at + 13] = c.scratch + this.samplePartials() * 4; out[at + 14] = scratch;
+    return 15;
   };
 
   /** H, W, C, KH, KW, SH, SW, PT, PL, OH, OW: the geometry as im2col and col2im_add take it */
@@ -381,16 +387,19 @@ class Conv2dLayer implements Layer {
     rt.parallel('conv_c1_forward', c.rows, Math.ceil(GEMM_MIN_MACS_PER_THREAD / macs), 1, this.c1ForwardPart);
   }
 
-  /** the one-channel filter gradient, split by filters: each filter's sum over the samples on one thread */
+  /** the one-channel filter gradient: each sample's, split by samples (each thread padding into its
+   *  own scratch), then added in sample order, split by kernel taps */
   private filterGradOneChannel(rt: Runtime, c: LayerCall): void {
-    const g = this.g, k = rt.exports;
+    const g = this.g, k = rt.exports, partials = c.scratch + this.samplePartials() * 4;
     if (!this.padsPerThread(rt)) {
-      k.conv_c1_filter_grad(c.x, c.rows, g.H, g.W, g.KH, g.KW, g.PT, g.PL, g.OH, g.OW, g.F, 0, g.F, c.dy, this.kernel.gradPtr, c.scratch);
-      return;
+      k.conv_c1_filter_grad(c.x, g.H, g.W, g.KH, g.KW, g.PT, g.PL, g.OH, g.OW, g.F, 0, c.rows, c.dy, partials, c.scratch);
+    } else {
+      const macs = g.OH * g.OW * g.KH * g.KW * g.F;
+      this.c = c;
+      rt.parallel('conv_c1_filter_grad', c.rows, Math.ceil(GEMM_MIN_MACS_PER_THREAD / macs), 1, this.c1FilterGradPart);
     }
-    const macs = c.rows * g.OH * g.OW * g.KH * g.KW;
-    this.c = c;
-    rt.parallel('conv_c1_filter_grad', g.F, Math.ceil(GEMM_MIN_MACS_PER_THREAD / macs), 1, this.c1FilterGradPart);
+    this.c = c; this.sumGroups = c.rows; this.sumFrom = partials;
+    rt.parallel('conv_filter_grad_sum', g.K, Math.ceil(ELEMENT_GRAIN / (g.F * c.rows)), 4, this.gradSumPart);
   }
 
   /** where the transposed blocks go, after the im2col block */
@@ -477,7 +486,7 @@ class Conv2dLayer implements Layer {
     this.c = c;
     const macs = plan.group * plan.block * g.K * g.F;
     rt.parallel('conv_blocks_backward', groups, Math.ceil(GEMM_MIN_MACS_PER_THREAD / macs), 1, this.blocksBackwardPart);
-    this.sumGroups = groups;
+    this.sumGroups = groups; this.sumFrom = c.scratch;
     rt.parallel('conv_filter_grad_sum', g.K, Math.ceil(ELEMENT_GRAIN / (g.F * groups)), 4, this.gradSumPart);
   }
 
