@@ -77,24 +77,28 @@ export function conv_blocks_forward(geo: usize, x: usize, rows: i32, kernel: usi
   }
 }
 
-// For the groups [g0, g1): partial g (F x K, at partials + g·F·K floats) = Σ over the group's blocks
-// of dYᵀ·col, and, when dx is not 0, dx of the blocks' images = the adjoint of the forward (zeroed
-// first: each image belongs to one block)
+// For the groups [g0, g1): partial g (F rows of K + 1, at partials + g·F·(K + 1) floats) = Σ over
+// the group's blocks of dYᵀ·col, and in each row's last column the bias gradient's part, the sum of
+// dY's column over the group's positions in order (when withBias); when dx is not 0, dx of the
+// blocks' images = the adjoint of the forward (zeroed first: each image belongs to one block)
 export function conv_blocks_backward(geo: usize, x: usize, rows: i32, kernel: usize, dy: usize, dx: usize, partials: usize,
-                                     g0: i32, g1: i32, scratch: usize): void {
+                                     g0: i32, g1: i32, withBias: bool, scratch: usize): void {
   const K = at(geo, CONV_KH) * at(geo, CONV_KW) * at(geo, CONV_C), F = at(geo, CONV_F), block = at(geo, CONV_BLOCK);
   const group = at(geo, CONV_GROUP), per = at(geo, CONV_OH) * at(geo, CONV_OW);
   const P = rows * per, image = at(geo, CONV_H) * at(geo, CONV_W) * at(geo, CONV_C);
   const direct = (at(geo, CONV_FLAGS) & DIRECT) != 0;
-  const col = scratch + gemm_scratch_bytes();
+  const col = scratch + gemm_scratch_bytes(), sums = col + (<usize>block * K << 2);
+  const ldp = K + 1;
   for (let g = g0; g < g1; g++) {
-    const partial = partials + (<usize>g * F * K << 2);
+    const partial = partials + (<usize>g * F * ldp << 2);
+    if (withBias) zero_f32(sums, F);
     for (let b = g * group; b < (g + 1) * group; b++) {
       const p0 = b * block, np = min(block, P - p0);
       if (np <= 0) break;
       const d = dy + (<usize>p0 * F << 2);
+      if (withBias) column_sums_add(d, np, F, sums);
       const c = columns(geo, x, p0, np, col);
-      gemm(true, false, F, K, np, d, F, c, K, partial, K, b == g * group ? MODE_ZERO : MODE_ACC, 0, scratch, false);
+      gemm(true, false, F, K, np, d, F, c, K, partial, ldp, b == g * group ? MODE_ZERO : MODE_ACC, 0, scratch, false);
       if (dx == 0) continue;
       if (direct) {
         gemm(false, true, np, K, F, d, F, kernel, F, dx + (<usize>p0 * K << 2), K, MODE_ZERO, 0, scratch, false);
@@ -106,18 +110,37 @@ export function conv_blocks_backward(geo: usize, x: usize, rows: i32, kernel: us
           at(geo, CONV_SW), at(geo, CONV_PT), at(geo, CONV_PL), at(geo, CONV_OH), at(geo, CONV_OW), p0, np, dx);
       }
     }
+    if (withBias) for (let f = 0; f < F; f++) store<f32>(partial + ((<usize>f * ldp + K) << 2), load<f32>(sums + (<usize>f << 2)));
   }
 }
 
-// grad (K x F, a [kh, kw, c, f] kernel's layout) = Σ over the `groups` partials (each F x K), added
-// in group order, for the rows [k0, k1) of grad
-export function conv_filter_grad_sum(partials: usize, groups: i32, F: i32, K: i32, k0: i32, k1: i32, grad: usize): void {
-  const stride = <usize>F * K << 2;
+// sums[0:F) += Σ over the n rows of d (n x F) of each column, rows in order
+function column_sums_add(d: usize, n: i32, F: i32, sums: usize): void {
+  let f = 0;
+  for (; f + 4 <= F; f += 4) {
+    const o = <usize>f << 2;
+    let s = v128.load(sums + o), p = d + o;
+    for (let r = 0; r < n; r++) { s = f32x4.add(s, v128.load(p)); p += <usize>F << 2; }
+    v128.store(sums + o, s);
+  }
+  for (; f < F; f++) {
+    const o = <usize>f << 2;
+    let s = load<f32>(sums + o), p = d + o;
+    for (let r = 0; r < n; r++) { s += load<f32>(p); p += <usize>F << 2; }
+    store<f32>(sums + o, s);
+  }
+}
+
+// grad (K x F, a [kh, kw, c, f] kernel's layout) = Σ over the `groups` partials (each F rows of
+// K + 1: the taps, then the bias's part), added in group order, for the columns [k0, k1) of the
+// partials; column K is the bias gradient, into bias (k1 = K + 1 only when there is one)
+export function conv_filter_grad_sum(partials: usize, groups: i32, F: i32, K: i32, k0: i32, k1: i32, grad: usize, bias: usize): void {
+  const ldp = K + 1, stride = <usize>F * ldp << 2;
   for (let f = 0; f < F; f++) {
     let k = k0;
     // four k at a time: the partials' rows are contiguous along k
-    for (; k + 4 <= k1; k += 4) {
-      let src = partials + ((<usize>f * K + k) << 2);
+    for (; k + 4 <= min(k1, K); k += 4) {
+      let src = partials + ((<usize>f * ldp + k) << 2);
       let s = v128.load(src);
       for (let g = 1; g < groups; g++) { src += stride; s = f32x4.add(s, v128.load(src)); }
       const dst = grad + ((<usize>k * F + f) << 2), ld = <usize>F << 2;
@@ -127,10 +150,10 @@ export function conv_filter_grad_sum(partials: usize, groups: i32, F: i32, K: i3
       store<f32>(dst + 3 * ld, f32x4.extract_lane(s, 3));
     }
     for (; k < k1; k++) {
-      let src = partials + ((<usize>f * K + k) << 2);
+      let src = partials + ((<usize>f * ldp + k) << 2);
       let s = load<f32>(src);
       for (let g = 1; g < groups; g++) { src += stride; s += load<f32>(src); }
-      store<f32>(grad + ((<usize>k * F + f) << 2), s);
+      store<f32>(k < K ? grad + ((<usize>k * F + f) << 2) : bias + (<usize>f << 2), s);
     }
   }
 }

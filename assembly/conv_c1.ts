@@ -94,29 +94,35 @@ export function conv_c1_forward(x: usize, rows: i32, H: i32, W: i32, KH: i32, KW
 }
 
 // Each sample's own filter gradient, x-window · dy, for the samples [n0, n1): sample n's into
-// partials + n·F·KH·KW floats, filter-major (F x KH·KW); conv_filter_grad_sum (conv_blocks.ts)
+// partials + n·F·(KH·KW + 1) floats, filter-major (F rows of the KH·KW taps, then, when withBias,
+// the bias gradient's part: the sum of the sample's dy for that filter); conv_filter_grad_sum (conv_blocks.ts)
 // then adds the samples' in order into the [KH, KW, 1, F] gradient, so threads given ranges of
 // samples give what one thread gives. dy is rows x OH x OW x F. Per sample, dy is transposed into
 // pad (filter-major, rows padded with zeros to a multiple of 4 pixels), then each (filter, kernel
 // row) sweeps the sample's pixels four at a time with one accumulator per kernel column.
 export function conv_c1_filter_grad(x: usize, H: i32, W: i32, KH: i32, KW: i32, PT: i32, PL: i32, OH: i32, OW: i32,
-                                    F: i32, n0: i32, n1: i32, dy: usize, partials: usize, pad: usize): void {
+                                    F: i32, n0: i32, n1: i32, dy: usize, partials: usize, withBias: bool, pad: usize): void {
+  const ldp = KH * KW + 1;
   const Hp = OH - 1 + KH, Wp = padded_width(OW, KW);
   const ow4 = (OW + 3) & ~3;
   const rowb = <usize>Wp << 2;
   const dyt = pad + (<usize>((Hp + 1) * Wp + 8) << 2);
   for (let n = n0; n < n1; n++) {
-    const dw = partials + (<usize>(n * F * KH * KW) << 2);
+    const dw = partials + (<usize>(n * F * ldp) << 2);
     pad_sample(x + (<usize>(n * H * W) << 2), H, W, PT, PL, Hp, Wp, pad);
     // dyt[f][oh][0..ow4) = dy[n, oh, ow, f], zeros past OW
     const dyn = dy + (<usize>(n * OH * OW * F) << 2);
     for (let f = 0; f < F; f++) {
+      let sum: f32 = 0;
       for (let oh = 0; oh < OH; oh++) {
         const d = dyt + (<usize>((f * OH + oh) * ow4) << 2);
         for (let ow = 0; ow < ow4; ow++) {
-          store<f32>(d + (<usize>ow << 2), ow < OW ? load<f32>(dyn + (<usize>((oh * OW + ow) * F + f) << 2)) : 0);
+          const v: f32 = ow < OW ? load<f32>(dyn + (<usize>((oh * OW + ow) * F + f) << 2)) : 0;
+          store<f32>(d + (<usize>ow << 2), v);
+          sum += v;
         }
       }
+      if (withBias) store<f32>(dw + (<usize>(f * ldp + KH * KW) << 2), sum);
     }
     for (let f = 0; f < F; f++) {
       for (let kh = 0; kh < KH; kh++) {
@@ -142,7 +148,7 @@ export function conv_c1_filter_grad(x: usize, H: i32, W: i32, KH: i32, KW: i32, 
           }
           for (let j = 0; j < nk; j++) {
             const c = j == 0 ? c0 : j == 1 ? c1 : j == 2 ? c2 : j == 3 ? c3 : j == 4 ? c4 : j == 5 ? c5 : j == 6 ? c6 : c7;
-            store<f32>(dw + (<usize>(f * KH * KW + kh * KW + kw0 + j) << 2), hsum4(c));
+            store<f32>(dw + (<usize>(f * ldp + kh * KW + kw0 + j) << 2), hsum4(c));
           }
         }
       }

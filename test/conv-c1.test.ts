@@ -38,20 +38,24 @@ describe('conv_c1_forward and conv_c1_filter_grad (one input channel, stride 1)'
         }
         // each sample's gradient (F x KH·KW) over stale values: the kernel writes, not adds; then
         // the samples' added in order into the [KH, KW, 1, F] gradient
+        // (F rows of the taps, then the bias's part)
         const taps = KH * KW;
-        const P = guarded(k, seeded(N * F * taps, 99));
-        k.exports.conv_c1_filter_grad(X.ptr, H, W, KH, KW, g.PT, g.PL, g.OH, g.OW, F, 0, N, DY.ptr, P.at, pad.ptr);
+        const P = guarded(k, seeded(N * F * (taps + 1), 99));
+        k.exports.conv_c1_filter_grad(X.ptr, H, W, KH, KW, g.PT, g.PL, g.OH, g.OW, F, 0, N, DY.ptr, P.at, 1, pad.ptr);
         expect(P.guardsIntact(), `${where}: wrote outside the partials`).toBe(true);
-        const DW = guarded(k, seeded(taps * F, 97));
-        k.exports.conv_filter_grad_sum(P.at, N, F, taps, 0, taps, DW.at);
+        const DW = guarded(k, seeded(taps * F, 97)), DB = guarded(k, seeded(F, 96));
+        k.exports.conv_filter_grad_sum(P.at, N, F, taps, 0, taps + 1, DW.at, DB.at);
         const sum = N * g.OH * g.OW;
-        expect(DW.guardsIntact(), `${where}: wrote outside dw`).toBe(true);
+        expect(DW.guardsIntact() && DB.guardsIntact(), `${where}: wrote outside dw or db`).toBe(true);
         expect(closeness(DW.data(), oracle.conv2dFilterGrad(x, dy, g), 1e-5 * Math.sqrt(sum), 1e-5), `${where} dw`).toBeLessThanOrEqual(1);
+        const db = Array.from({ length: F }, (_, f) => { let t = 0; for (let i = f; i < dy.length; i += F) t += dy[i]!; return t; });
+        expect(closeness(DB.data(), db, 1e-5 * Math.sqrt(sum), 1e-5), `${where} db`).toBeLessThanOrEqual(1);
+        DB.b.free();
         // samples [n, N) and [0, n) in two calls (as two threads): the same bits as one call
         const whole = P.data().slice(), n = N >> 1;
-        const PARTS = guarded(k, seeded(N * F * taps, 98));
-        k.exports.conv_c1_filter_grad(X.ptr, H, W, KH, KW, g.PT, g.PL, g.OH, g.OW, F, n, N, DY.ptr, PARTS.at, pad.ptr);
-        k.exports.conv_c1_filter_grad(X.ptr, H, W, KH, KW, g.PT, g.PL, g.OH, g.OW, F, 0, n, DY.ptr, PARTS.at, pad.ptr);
+        const PARTS = guarded(k, seeded(N * F * (taps + 1), 98));
+        k.exports.conv_c1_filter_grad(X.ptr, H, W, KH, KW, g.PT, g.PL, g.OH, g.OW, F, n, N, DY.ptr, PARTS.at, 1, pad.ptr);
+        k.exports.conv_c1_filter_grad(X.ptr, H, W, KH, KW, g.PT, g.PL, g.OH, g.OW, F, 0, n, DY.ptr, PARTS.at, 1, pad.ptr);
         expect(PARTS.guardsIntact(), `${where}: sample ranges wrote outside the partials`).toBe(true);
         expect(sameBits(PARTS.data(), whole), `${where} partials by sample ranges`).toBe(true);
         PARTS.b.free();

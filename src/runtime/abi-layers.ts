@@ -39,11 +39,13 @@ export interface LayerKernelExports {
    *  geo: the layer's descriptor (CONV_DESCRIPTOR), scratch: the thread's (GEMM space, then the work blocks) */
   conv_blocks_forward(geo: number, x: number, rows: number, kernel: number, bias: number, relu: number, y: number,
                       b0: number, b1: number, scratch: number): void;
-  /** groups [g0, g1): each group's filter-gradient partial (F x K) and, when dx is not 0, its images' input gradient */
+  /** groups [g0, g1): each group's filter-gradient partial (F rows of K, then the bias's part when withBias)
+   *  and, when dx is not 0, its images' input gradient */
   conv_blocks_backward(geo: number, x: number, rows: number, kernel: number, dy: number, dx: number, partials: number,
-                       g0: number, g1: number, scratch: number): void;
-  /** grad rows [k0, k1) (K x F) = the sum of `groups` partials (F x K each), in group order */
-  conv_filter_grad_sum(partials: number, groups: number, F: number, K: number, k0: number, k1: number, grad: number): void;
+                       g0: number, g1: number, withBias: number, scratch: number): void;
+  /** for the partials' columns [k0, k1): grad (K x F) and, at column K, bias = the sums of `groups` partials
+   *  (F rows of K + 1 each), in group order */
+  conv_filter_grad_sum(partials: number, groups: number, F: number, K: number, k0: number, k1: number, grad: number, bias: number): void;
 }
 
 /** a convolution descriptor's fields (i32 each), as assembly/conv_blocks.ts reads them */

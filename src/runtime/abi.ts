@@ -18,9 +18,10 @@ export interface KernelExports extends LayerKernelExports {
   /** one input channel, stride 1: y = relu?(conv(x, w) + bias) directly (bias 0: none) */
   conv_c1_forward(x: number, rows: number, H: number, W: number, KH: number, KW: number, PT: number, PL: number, OH: number, OW: number,
                   F: number, w: number, bias: number, relu: number, y: number, pad: number): void;
-  /** one input channel, stride 1: each sample's filter gradient (F x KH·KW) for samples [n0, n1), written at partials + n·F·KH·KW */
+  /** one input channel, stride 1: each sample's filter gradient (F rows of KH·KW taps, then the bias's part
+   *  when withBias) for samples [n0, n1), written at partials + n·F·(KH·KW + 1) */
   conv_c1_filter_grad(x: number, H: number, W: number, KH: number, KW: number, PT: number, PL: number, OH: number, OW: number,
-                      F: number, n0: number, n1: number, dy: number, partials: number, pad: number): void;
+                      F: number, n0: number, n1: number, dy: number, partials: number, withBias: number, pad: number): void;
   relu_forward(x: number, y: number, n: number): void;
   relu_backward(y: number, dy: number, dz: number, n: number): void;
   sigmoid_forward(x: number, y: number, n: number): void;
