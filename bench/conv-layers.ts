@@ -2,8 +2,9 @@
 // backward with a LayerCall over blocks laid out here, as Sequential lays them out): batch 64, each
 // product as GFLOP/s (2·P·K·F per call, P = batch·OH·OW, K = KH·KW·C) and as % of the in-run peak.
 //   forward          forward(): im2col, the GEMM, bias and relu
-//   filter gradient  backward() with dx = 0: the relu mask, the bias's column sums, im2col again and
-//                    the dKᵀ GEMM, and its transpose (all but the GEMM small next to it)
+//   filter gradient  backward() with dx = 0: the relu mask, then for each block im2col again, the
+//                    bias's sums and the dKᵀ GEMM into its group's partial, and the partials' ordered
+//                    sum (all but the GEMM small next to it)
 //   input gradient   backward() with dx minus backward() with dx = 0, repetition by repetition: the
 //                    dcol GEMM, col2im and zeroing dx
 // Every (layer, body, build) cell's repetitions are taken in turns, each followed by a peak-probe
@@ -23,7 +24,7 @@ import type { OurBuild } from './ours.js';
 import type { Plan } from './plan.js';
 
 export const CONV_METHOD = 'each conv layer alone through its LayerType (create(), then forward and backward on blocks laid out by the bench), batch 64, relu as in the CNN; '
-  + 'forward = forward(); filter gradient = backward() without the input gradient (dx = 0; includes the relu mask, the bias column sums and a second im2col); '
+  + 'forward = forward(); filter gradient = backward() without the input gradient (dx = 0; includes the relu mask, the bias sums, a second im2col and the sum of the filter-gradient partials); '
   + 'input gradient = backward() with dx minus backward() without, repetition by repetition (the GEMM, col2im and zeroing dx); '
   + 'FLOPs 2·P·K·F per product (P = batch·OH·OW, K = KH·KW·C, F = filters); % of peak: each repetition against the same build\'s peak probe run right after it';
 
