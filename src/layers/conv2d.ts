@@ -1,11 +1,14 @@
 // conv2d: y = activation(conv(x, K) + b) on NHWC images, K of shape [kh, kw, inChannels, filters]
 // (TensorFlow's layout). Every product runs through the packed GEMM on im2col blocks of output
-// positions (position p = (n·OH + oh)·OW + ow over the whole batch), so the extra memory is one
-// block of at most COL_FLOATS floats whatever the batch:
+// positions (position p = (n·OH + oh)·OW + ow over the whole batch):
 //   forward        Y[p0:p0+np] = col · K (+ b, relu in the GEMM epilogue)
 //   filter grad    dK += colᵀ · dY[p0:p0+np];  db = column sums of dY
 //   input grad     dcol = dY[p0:p0+np] · Kᵀ, then scattered back (col2im) into dx
 // A 1x1 kernel with stride 1 and no padding needs no im2col: x itself is the column matrix.
+// Where blocks of whole images fit (blockPlan), each block runs whole on one thread
+// (assembly/conv_blocks.ts) and the filter and bias gradients are sums of per-group partials, in
+// group order; else every kernel of every block is split on its own, in one block of at most
+// COL_FLOATS floats whatever the batch. One input channel at stride 1 has its own direct kernels.
 import { MODE_ACC, MODE_BIAS, MODE_ZERO } from '../runtime/abi.js';
 import type { Runtime } from '../runtime/runtime.js';
 import type { PartArgs } from '../runtime/dispatch.js';
