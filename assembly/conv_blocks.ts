@@ -17,6 +17,7 @@
 import { gemm, gemm_scratch_bytes, MODE_ZERO, MODE_ACC, MODE_BIAS } from './gemm';
 import { im2col, col2im_add, zero_f32 } from './conv';
 import { transpose_bias_relu } from './transpose';
+import { column_sums } from './activations';
 
 const CONV_H: i32 = 0;
 const CONV_W: i32 = 1;
@@ -91,12 +92,14 @@ export function conv_blocks_backward(geo: usize, x: usize, rows: i32, kernel: us
   const ldp = K + 1;
   for (let g = g0; g < g1; g++) {
     const partial = partials + (<usize>g * F * ldp << 2);
-    if (withBias) zero_f32(sums, F);
+    const q0 = g * group * block;
+    if (q0 >= P) break;
+    // the bias's part: dY's columns summed over the group's positions, which are consecutive rows
+    if (withBias) column_sums(dy + (<usize>q0 * F << 2), min(group * block, P - q0), F, F, sums);
     for (let b = g * group; b < (g + 1) * group; b++) {
       const p0 = b * block, np = min(block, P - p0);
       if (np <= 0) break;
       const d = dy + (<usize>p0 * F << 2);
-      if (withBias) column_sums_add(d, np, F, sums);
       const c = columns(geo, x, p0, np, col);
       gemm(true, false, F, K, np, d, F, c, K, partial, ldp, b == g * group ? MODE_ZERO : MODE_ACC, 0, scratch, false);
       if (dx == 0) continue;
@@ -111,23 +114,6 @@ export function conv_blocks_backward(geo: usize, x: usize, rows: i32, kernel: us
       }
     }
     if (withBias) for (let f = 0; f < F; f++) store<f32>(partial + ((<usize>f * ldp + K) << 2), load<f32>(sums + (<usize>f << 2)));
-  }
-}
-
-// sums[0:F) += Σ over the n rows of d (n x F) of each column, rows in order
-function column_sums_add(d: usize, n: i32, F: i32, sums: usize): void {
-  let f = 0;
-  for (; f + 4 <= F; f += 4) {
-    const o = <usize>f << 2;
-    let s = v128.load(sums + o), p = d + o;
-    for (let r = 0; r < n; r++) { s = f32x4.add(s, v128.load(p)); p += <usize>F << 2; }
-    v128.store(sums + o, s);
-  }
-  for (; f < F; f++) {
-    const o = <usize>f << 2;
-    let s = load<f32>(sums + o), p = d + o;
-    for (let r = 0; r < n; r++) { s += load<f32>(p); p += <usize>F << 2; }
-    store<f32>(sums + o, s);
   }
 }
 
