@@ -1,8 +1,8 @@
 // `npx tsx bench/step-trace.ts [w1|w2] [--threads N] [--simd plain|relaxed] [--steps 400]`: where one
 // training step's time goes, kernel call by kernel call, on 1 thread and on N (default: every core).
-// It wraps the dispatcher's gemm() and parallel() with performance.now() (about
-// 0.1 µs each, some 16 calls a W1 step), steps a 1-thread and an N-thread model in turns (blocks of 19 traced steps), and prints
-// each call's median time at both counts, and what the step spends outside kernel calls
+// It wraps the dispatcher's gemm() and parallel() with performance.now() (about 0.1 µs each, some
+// 16 calls a W1 step), steps a 1-thread and an N-thread model in turns (blocks of 19 traced steps),
+// and prints each call's median time at both counts, and what the step spends outside kernel calls
 // (JavaScript: the batch's copy into wasm memory, bookkeeping). A tool for reading, not for the
 // README's headline numbers: those come from bench/threads.ts and npm run bench.
 import './flags.js';
@@ -78,7 +78,7 @@ for (let i = 0; i < steps; i += BLOCK - 1) {
 }
 const us = (ms: number) => (ms * 1000).toFixed(1).padStart(8);
 console.log(`${workload} (batch ${batch}), ${ks[1]!.features.relaxedSimd ? 'relaxed' : 'plain'} build, median µs of ${totals[0]!.length} steps in turns: 1 thread, ${threads}, ratio`);
-if (order[0]!.join() !== order[1]!.join()) console.log('(the two step call by call differently: calls are listed by the 1-thread step)');
+if (order[0]!.join() !== order[1]!.join()) console.log('(the two models made different calls; they are listed as the 1-thread model made them)');
 order[0]!.forEach((label, c) => {
   const a = median(perCall[0]![c]!), b = perCall[1]![c] ? median(perCall[1]![c]!) : NaN;
   console.log(`${label.padEnd(30)}${us(a)}${us(b)}  ${(a / b).toFixed(2)}x`);
