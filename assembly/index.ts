@@ -3,6 +3,7 @@
 // and the tests' own kernels (peak probe, microkernel loop, single-rule SGD) live in bench.ts.
 export { gemm, gemm_scratch_bytes, MODE_ZERO, MODE_ACC, MODE_BIAS, GEMM_MR, GEMM_NR, GEMM_KC, GEMM_MC, GEMM_NC } from './gemm';
 export { gemm_small } from './gemm_small';
+export { add_f32 } from './add';
 export {
   relu_forward, relu_backward, sigmoid_forward, sigmoid_backward, tanh_forward, tanh_backward,
   softmax_forward, softmax_backward, column_sums,
@@ -27,7 +28,7 @@ export function heap_base(): usize {
 // The contract between this module and src/: bumped whenever an export's name, arguments or
 // meaning changes, and checked by loadKernels, so a stale .wasm fails loudly instead of computing
 // wrong results. Kept equal to ABI_VERSION in src/runtime/abi.ts.
-export const ABI_VERSION: i32 = 8;
+export const ABI_VERSION: i32 = 9;
 
 // which build this is, so a module handed in by the caller reports its own features
 export const RELAXED_SIMD: bool = ASC_FEATURE_RELAXED_SIMD;

@@ -23,21 +23,28 @@ const { batch, hidden } = workload === 'w2' ? { batch: 256, hidden: [512, 512] }
 let tracing = false;
 const labels: string[] = [], durations: number[] = [];
 type Method = (this: Dispatcher, ...a: never[]) => number | void;
-function wrap(name: 'gemm' | 'parallel', label: (a: unknown[]) => string): void {
+// a call made inside a traced one (a deep product's halves on one thread call gemm()) is the outer one's
+let depth = 0;
+function wrap(name: 'gemm' | 'parallel' | 'gemmDepthHalves', label: (a: unknown[]) => string): void {
   const proto = Dispatcher.prototype as unknown as Record<string, Method>;
   const inner = proto[name]!;
   proto[name] = function (this: Dispatcher, ...a: never[]) {
-    if (!tracing) return inner.apply(this, a);
+    if (!tracing || depth > 0) return inner.apply(this, a);
+    depth++;
     const t0 = performance.now();
-    const r = inner.apply(this, a);
-    durations.push(performance.now() - t0);
-    labels.push(label(a));
-    return r;
+    try {
+      return inner.apply(this, a);
+    } finally {
+      durations.push(performance.now() - t0);
+      labels.push(label(a));
+      depth--;
+    }
   };
 }
 // before loadKernels: the Kernels facade binds these methods when it is made
 wrap('gemm', (a) => `gemm ${a[0]}${a[1]} ${a[2]}x${a[3]}x${a[4]}`);
 wrap('parallel', (a) => `${a[0]} n=${a[1]}`);
+wrap('gemmDepthHalves', (a) => `gemm halves ${a[0]}x${a[1]}x${a[2]}`);
 
 const { train } = await loadMnist({ trainRows: 4096, testRows: 0 });
 const batches = Math.floor(train.rows / batch);

@@ -41,6 +41,7 @@ export class Kernels implements Runtime {
   /** the Runtime's gemm() and parallel(): the dispatcher's own, bound (no extra call on every kernel call) */
   readonly gemm: Runtime['gemm'];
   readonly parallel: Runtime['parallel'];
+  readonly gemmDepthHalves: Runtime['gemmDepthHalves'];
 
   constructor(exports: KernelExports, features: Features, encodeOnnx: OnnxEncoder = new Error('the kernels were made without loadKernels()')) {
     this.services = { fit, save: (model, options) => saveModel(model, options, encodeOnnx) };
@@ -53,6 +54,7 @@ export class Kernels implements Runtime {
     this.dispatch = new Dispatcher(exports, this.arena, this.scratch, Number(tile.GEMM_MR?.value ?? 1), Number(tile.GEMM_NR?.value ?? 1));
     this.gemm = this.dispatch.gemm.bind(this.dispatch);
     this.parallel = this.dispatch.parallel.bind(this.dispatch);
+    this.gemmDepthHalves = this.dispatch.gemmDepthHalves.bind(this.dispatch);
   }
 
   /** @internal the worker pool: features.threads - 1 workers on the shared memory */

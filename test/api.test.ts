@@ -8,6 +8,7 @@ import {
   type Kernels, type Sequential, type BatchLogs, type EpochLogs,
 } from '../src/index.js';
 import { ABI_VERSION } from '../src/runtime/abi.js';
+import { splitsDepth } from '../src/runtime/split-depth.js';
 import { kernelsUnderTest, seeded, closeness, SIMD, put } from './helpers.js';
 import { oracleLayers, sameBits, argmaxRow } from './model-helpers.js';
 import * as oracle from './oracle/oracle.js';
@@ -91,7 +92,7 @@ function fakeKernels(abi: number | null): Uint8Array<ArrayBuffer> {
 
 describe('the ABI version', () => {
   it('the packaged modules export the ABI_VERSION this library needs, and load', async () => {
-    expect(ABI_VERSION).toBe(8);
+    expect(ABI_VERSION).toBe(9);
     const plain = await loadKernels({ simd: 'plain' });
     const abi = (plain.exports as unknown as { ABI_VERSION: WebAssembly.Global }).ABI_VERSION;
     expect(abi).toBeInstanceOf(WebAssembly.Global);
@@ -327,6 +328,30 @@ describe('predict and evaluate against the oracle', () => {
       }
     }
     model.dispose();
+  });
+
+  it('deep inputs (600 and 1100 features: the first forward product is cut in depth, split-depth.ts): predict and training steps against the oracle', () => {
+    const firsts = [dense(20, 'relu'), dense(16, 'tanh', { bias: false }), dense(12, 'linear')];
+    for (const inSize of [600, 1100]) {
+      expect(splitsDepth(inSize)).toBe(true);
+      firsts.forEach((first, f) => {
+        const model = k.sequential({ inputSize: inSize, layers: [first, dense(5, 'softmax')], seed: f + 1 });
+        const sgd = new SGD({ learningRate: 0.05, momentum: 0.9 });
+        const layers = oracleLayers(model);
+        const vel = model.parameters().map((p) => new Float64Array(p.size));
+        for (const rows of [1, 17, 64]) {
+          const x = seeded(rows * inSize, rows + inSize), y = classes(rows, 5, rows);
+          const where = `${inSize} inputs, ${first.activation}${first.bias ? '' : ' without bias'}, ${rows} rows`;
+          expect(closeness(model.predict(x), oracle.mlpForward(layers, x, rows).ys[1]!, 1e-5, 1e-4), where).toBeLessThanOrEqual(1);
+          const loss = model.trainBatch(x, y, sgd);
+          const want = oracle.mlpTrainStep(layers, vel, x, y, rows, 'crossEntropy', true, 'momentum', 0.05, 0.9);
+          expect(Math.abs(loss - want), where).toBeLessThanOrEqual(1e-5 * want);
+        }
+        const probe = seeded(9 * inSize, 3);
+        expect(closeness(model.predict(probe), oracle.mlpForward(layers, probe, 9).ys[1]!, 1e-5, 1e-4)).toBeLessThanOrEqual(1);
+        model.dispose(); sgd.dispose();
+      });
+    }
   });
 
   it('evaluate: { loss, accuracy } for cross-entropy, { loss } for mse, over chunked batches too', () => {

@@ -278,6 +278,20 @@ describe('activations', () => {
     free(X, Y, D, DY);
   });
 
+  it('add_f32 (a deep product\'s halves): c = c + p rounded to float32, then relu when asked; the SIMD body and the tail alike', () => {
+    for (const n of [1, 4, 13, 64]) {
+      const c = seeded(n, n, 3), p = seeded(n, n + 1, 3);
+      for (const relu of [0, 1]) {
+        const C = put(k, c), P = put(k, p);
+        k.exports.add_f32(C.ptr, P.ptr, n, relu);
+        const want = Array.from(c, (v, i) => { const s = Math.fround(v + p[i]!); return relu && s < 0 ? 0 : s; });
+        expect(Array.from(C.f32), `n ${n}, relu ${relu}`).toEqual(want);
+        expect(Array.from(P.f32)).toEqual(Array.from(p)); // p is only read
+        free(C, P);
+      }
+    }
+  });
+
   it(`softmax forward per row: rows 1, 3, 5 x cols ${SIZES.join(', ')}, rows sum to 1`, () => {
     for (const rows of [1, 3, 5]) {
       for (const cols of SIZES) {

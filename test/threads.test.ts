@@ -15,6 +15,7 @@ import {
 } from '../src/index.js';
 import { splitGemm, GEMM_MIN_MACS_PER_THREAD } from '../src/runtime/parallel-gemm.js';
 import { kernelNames } from '../src/runtime/dispatch.js';
+import { splitsDepth } from '../src/runtime/split-depth.js';
 import { SIMD, seeded } from './helpers.js';
 import { sameBits } from './model-helpers.js';
 
@@ -120,6 +121,15 @@ describe('bitwise identical weights for threads = 1, 2, 3 and 8', () => {
     });
   }
 
+  it('MLP 784-128-10 and 600-40(tanh, no bias)-10, batch 64 (the first forward product cut in depth, split-depth.ts), SGD momentum and Adam', async () => {
+    const x = seeded(rows * 784, 13);
+    const w1: SequentialConfig = { inputSize: 784, layers: [dense(128, 'relu'), dense(10, 'softmax')], seed: 3 };
+    const other: SequentialConfig = { inputSize: 600, layers: [dense(40, 'tanh', { bias: false }), dense(10, 'softmax')], seed: 4 };
+    expect(splitsDepth(784) && splitsDepth(600)).toBe(true);
+    expectSameBits(await trainEverywhere(w1, () => new SGD({ learningRate: 0.05, momentum: 0.9 }), x, mlpY, 64, 3));
+    expectSameBits(await trainEverywhere(other, () => new Adam({ learningRate: 0.001 }), x.subarray(0, rows * 600), mlpY, 64, 3));
+  });
+
   it('CNN with every layer type (both paddings, stride 2, both pools, batch norm, dropout), SGD momentum', async () => {
     const layers: LayerSpec[] = [
       conv2d(24, 3, 'relu', { padding: 'same' }), batchNorm(), maxPool2d(2),
@@ -188,6 +198,16 @@ describe('every kernel split, however small (splitAll): still the same bits for 
         expect(ran, kernel).toContain(kernel);
       }
       expect([...ran].some((n) => ['sgd_seed', 'sgd_torch', 'adam'].includes(n))).toBe(true);
+    }
+  });
+
+  it('a deep MLP (520 inputs: the first forward product cut in depth, its halves split again on 3 and 8 threads), relu and linear', async () => {
+    const n = 40, x = seeded(n * 520, 22), y = Int32Array.from({ length: n }, (_, i) => i % 5);
+    for (const act of ['relu', 'linear'] as const) {
+      const config: SequentialConfig = { inputSize: 520, layers: [dense(30, act), dense(5, 'softmax')], seed: 5 };
+      const { result, ran } = await splitting(() => trainEverywhere(config, () => new SGD({ learningRate: 0.05, momentum: 0.9 }), x, y, 20, 2));
+      expectSameBits(result);
+      for (const kernel of ['gemm', 'add_f32']) expect(ran, `${act}: ${kernel}`).toContain(kernel);
     }
   });
 

@@ -3,6 +3,7 @@
 import { MODE_BIAS, MODE_ZERO } from '../runtime/abi.js';
 import { Parameter } from '../runtime/parameter.js';
 import { columnSums } from '../runtime/parts.js';
+import { gemmCutInDepth, splitsDepth } from '../runtime/split-depth.js';
 import { InvalidArgumentError } from '../util/errors.js';
 import { positiveInt, oneOf, bool } from '../util/check.js';
 import { ACTIVATIONS, activate, activateBackward, initUniform, onnxActivation, torchActivation, type Activation } from './activation.js';
@@ -100,20 +101,23 @@ class DenseLayer implements Layer {
     this.params = bias ? [kernel, bias] : [kernel];
   }
 
-  workspace() {
-    return { persistent: 0, scratch: 0 };
+  workspace(rows: number) {
+    // a deep product's second half (split-depth.ts)
+    return { persistent: 0, scratch: splitsDepth(this.inSize) ? rows * this.spec.units : 0 };
   }
 
   forward(rt: Runtime, c: LayerCall): void {
-    const k = rt.exports, units = this.spec.units, act = this.spec.activation;
-    // bias and relu run in the GEMM's epilogue; the other activations are one pass after it
-    rt.gemm(0, 0, c.rows, units, this.inSize, c.x, this.inSize, this.kernel.valuePtr, units, c.y, units,
-      this.bias ? MODE_BIAS : MODE_ZERO, this.bias ? this.bias.valuePtr : 0, act === 'relu' ? 1 : 0);
+    const units = this.spec.units, act = this.spec.activation;
+    const mode = this.bias ? MODE_BIAS : MODE_ZERO, bias = this.bias ? this.bias.valuePtr : 0, relu = act === 'relu' ? 1 : 0;
+    // bias and relu run in the GEMM's epilogue (or in the addition of a deep product's halves); the
+    // other activations are one pass after it
+    if (splitsDepth(this.inSize)) gemmCutInDepth(rt, c.rows, units, this.inSize, c.x, this.kernel.valuePtr, c.y, mode, bias, relu, c.scratch);
+    else rt.gemm(0, 0, c.rows, units, this.inSize, c.x, this.inSize, this.kernel.valuePtr, units, c.y, units, mode, bias, relu);
     if (!c.logits) activate(rt, act, c.y, c.rows, units);
   }
 
   backward(rt: Runtime, c: LayerCall): void {
-    const k = rt.exports, units = this.spec.units, inSize = this.inSize;
+    const units = this.spec.units, inSize = this.inSize;
     if (!c.logits) activateBackward(rt, this.spec.activation, c.y, c.dy, c.rows, units);
     rt.gemm(1, 0, inSize, units, c.rows, c.x, inSize, c.dy, units, this.kernel.gradPtr, units, MODE_ZERO, 0, 0);
     if (this.bias) columnSums(rt, c.dy, c.rows, units, this.bias.gradPtr);

@@ -22,6 +22,8 @@ export interface KernelExports extends LayerKernelExports {
    *  when withBias) for samples [n0, n1), written at partials + n·F·(KH·KW + 1) */
   conv_c1_filter_grad(x: number, H: number, W: number, KH: number, KW: number, PT: number, PL: number, OH: number, OW: number,
                       F: number, n0: number, n1: number, dy: number, partials: number, withBias: number, pad: number): void;
+  /** c = c + p over n floats, then max(·, 0) when relu (the second half of a product cut in depth) */
+  add_f32(c: number, p: number, n: number, relu: number): void;
   relu_forward(x: number, y: number, n: number): void;
   relu_backward(y: number, dy: number, dz: number, n: number): void;
   sigmoid_forward(x: number, y: number, n: number): void;
@@ -56,7 +58,7 @@ export interface KernelExports extends LayerKernelExports {
 }
 
 /** the module's ABI_VERSION export must equal this (assembly/index.ts) */
-export const ABI_VERSION = 8;
+export const ABI_VERSION = 9;
 
 export const MODE_ZERO = 0;
 export const MODE_ACC = 1;

@@ -4,10 +4,10 @@
 // thread exactly as one thread computes it, so results are bitwise the same for any thread count.
 // A part is given to a thread only when it is worth the wake-up; with one thread (or no pool)
 // every call goes straight to the kernel.
-import type { KernelExports } from './abi.js';
+import { MODE_ZERO, type KernelExports } from './abi.js';
 import { Block, type Arena } from './memory.js';
 import { ThreadPool, JOB_FIRST_ARG, JOB_MAX_ARGS } from './pool.js';
-import { GEMM_MIN_MACS_PER_THREAD, splitGemmInto, writeGemmPart } from './parallel-gemm.js';
+import { GEMM_MIN_MACS_PER_THREAD, depthCut, splitGemmInto, writeGemmPart } from './parallel-gemm.js';
 import { splitRange } from './parallel-range.js';
 import type { SharedInstance } from './load.js';
 
@@ -70,8 +70,9 @@ export class Dispatcher {
   private readonly ids = new Map<string, number>();
   private readonly own = new Float64Array(JOB_MAX_ARGS);
   private bounds = new Int32Array(2);
-  /** splitGemmInto's parts of the product being split */
+  /** splitGemmInto's parts of the product being split (and of the second half's, gemmDepthHalves) */
   private gemmParts = new Int32Array(4);
+  private gemmParts2 = new Int32Array(4);
   /** @internal for tests: split every product and range that can be split, however small */
   splitAll = false;
   /** this thread's part of the call being split, made once (a split call allocates no closure) */
@@ -113,6 +114,7 @@ export class Dispatcher {
     }
     this.bounds = new Int32Array(threads + 1);
     this.gemmParts = new Int32Array(4 * threads);
+    this.gemmParts2 = new Int32Array(4 * threads);
   }
 
   /** C = op(A)·op(B) per mode, on as many threads as the product's size pays for */
@@ -139,6 +141,38 @@ export class Dispatcher {
     this.ownKernel = this.exports.gemm as unknown as AnyKernel;
     this.ownArgc = 15;
     pool!.run(parts - 1, this.runOwn);
+  }
+
+  /** The two halves of a product cut in depth (split-depth.ts; at depthCut), at once: C = A[:, :cut]·B[:cut, :]
+   *  per mode (relu is left to the addition after it) and P (M x N, row stride N) = A[:, cut:]·B[cut:, :].
+   *  On two threads each half is one thread's; on more, each half is split by output tiles among
+   *  about half of them; on one, they run in turn. */
+  gemmDepthHalves(M: number, N: number, K: number, a: number, lda: number, b: number, ldb: number,
+    c: number, ldc: number, mode: number, bias: number, partial: number): void {
+    const cut = depthCut(K, this.mr), rest = K - cut, a2 = a + cut * 4, b2 = b + cut * ldb * 4;
+    const pool = this.pool, T = this.threads;
+    const minMacs = this.splitAll ? 1 : GEMM_MIN_MACS_PER_THREAD;
+    // each half must be worth a thread of its own, or they run in turn (each split as gemm() splits it)
+    if (!pool || Math.min(cut, rest) * M * N < minMacs) {
+      this.gemm(0, 0, M, N, cut, a, lda, b, ldb, c, ldc, mode, bias, 0);
+      this.gemm(0, 0, M, N, rest, a2, lda, b2, ldb, partial, N, MODE_ZERO, 0, 0);
+      return;
+    }
+    const p1 = splitGemmInto(Math.ceil(T / 2), M, N, cut, this.mr, this.nr, minMacs, this.gemmParts);
+    const p2 = splitGemmInto(Math.floor(T / 2), M, N, rest, this.mr, this.nr, minMacs, this.gemmParts2);
+    const id = this.ids.get('gemm')!;
+    // part 0 of the first half is this thread's; the workers take the other parts of it, then the second half's
+    for (let w = 0; w + 1 < p1 + p2; w++) {
+      const job = pool.job(w), q = w + 1, s = this.workerScratch[w]!.ptr;
+      job[0] = id;
+      job[1] = 15;
+      if (q < p1) writeGemmPart(job, JOB_FIRST_ARG, this.gemmParts, q, 0, 0, cut, a, lda, b, ldb, c, ldc, mode, bias, s, 0);
+      else writeGemmPart(job, JOB_FIRST_ARG, this.gemmParts2, q - p1, 0, 0, rest, a2, lda, b2, ldb, partial, N, MODE_ZERO, 0, s, 0);
+    }
+    writeGemmPart(this.own, 0, this.gemmParts, 0, 0, 0, cut, a, lda, b, ldb, c, ldc, mode, bias, this.scratch.ptr, 0);
+    this.ownKernel = this.exports.gemm as unknown as AnyKernel;
+    this.ownArgc = 15;
+    pool.run(p1 + p2 - 1, this.runOwn);
   }
 
   /** Calls kernel `name` over a range [0, n) of independent units: in up to `threads` parts of at

@@ -59,3 +59,11 @@ export function writeGemmPart(
   out[at + 9] = c + (m0 * ldc + n0) * 4; out[at + 10] = ldc;
   out[at + 11] = mode; out[at + 12] = bias === 0 ? 0 : bias + n0 * 4; out[at + 13] = scratch; out[at + 14] = relu;
 }
+
+/** Where a product of depth K is cut in two (split-depth.ts): where a K-row product split by rows of
+ *  `mr` puts its first bound on two threads (splitGemmInto), so that on two threads each half of the
+ *  depth of a dense layer's forward product is the rows of W that thread computes the gradient of,
+ *  and updates. It depends on K and the build's tile only, never on the thread count. */
+export function depthCut(K: number, mr: number): number {
+  return Math.floor(Math.ceil(K / mr) / 2) * mr;
+}

@@ -17,6 +17,10 @@ export interface Runtime {
    *  on the pool's threads where the product is large enough */
   gemm(transA: number, transB: number, M: number, N: number, K: number, a: number, lda: number, b: number, ldb: number,
     c: number, ldc: number, mode: number, bias: number, relu: number): void;
+  /** the two halves of a product cut in depth (at depthCut), C = A[:, :cut]·B[:cut, :] per mode and
+   *  partial (M x N) = A[:, cut:]·B[cut:, :], at once on the pool's threads (split-depth.ts) */
+  gemmDepthHalves(M: number, N: number, K: number, a: number, lda: number, b: number, ldb: number,
+    c: number, ldc: number, mode: number, bias: number, partial: number): void;
   /** threads kernel calls run on now */
   readonly threads: number;
   /** bytes of each thread's own scratch, for the parts of parallel() */
