@@ -1,13 +1,15 @@
 // `npx tsx bench/step-trace.ts [w1|w2] [--threads N] [--simd plain|relaxed] [--steps 400]`: where one
 // training step's time goes, kernel call by kernel call, on 1 thread and on N (default: every core).
-// It wraps the dispatcher's gemm() and parallel() with performance.now() (about 0.1 µs each, some
-// 16 calls a W1 step), steps a 1-thread and an N-thread model in turns (blocks of 19 traced steps),
-// and prints each call's median time at both counts, and what the step spends outside kernel calls
-// (JavaScript: the batch's copy into wasm memory, bookkeeping). A tool for reading, not for the
+// It wraps the dispatcher's gemm(), gemmDepthHalves() and parallel() and the model's load() (the
+// batch's copy into wasm memory and its check) with performance.now() (about 0.1 µs each, some 18
+// calls a W1 step), steps a 1-thread and an N-thread model in turns (blocks of 19 traced steps),
+// and prints each call's median time at both counts, and what the step spends outside them
+// (JavaScript bookkeeping, and the loss, whose kernel the model calls directly). A tool for reading, not for the
 // README's headline numbers: those come from bench/threads.ts and npm run bench.
 import './flags.js';
 import { availableParallelism } from 'node:os';
 import { Dispatcher } from '../src/runtime/dispatch.js';
+import { Sequential } from '../src/model/sequential.js';
 import * as lib from '../src/index.js';
 import { loadMnist } from '../src/data/mnist.js';
 
@@ -25,8 +27,8 @@ const labels: string[] = [], durations: number[] = [];
 type Method = (this: Dispatcher, ...a: never[]) => number | void;
 // a call made inside a traced one (a deep product's halves on one thread call gemm()) is the outer one's
 let depth = 0;
-function wrap(name: 'gemm' | 'parallel' | 'gemmDepthHalves', label: (a: unknown[]) => string): void {
-  const proto = Dispatcher.prototype as unknown as Record<string, Method>;
+function wrap(name: string, label: (a: unknown[]) => string, of: object = Dispatcher.prototype): void {
+  const proto = of as unknown as Record<string, Method>;
   const inner = proto[name]!;
   proto[name] = function (this: Dispatcher, ...a: never[]) {
     if (!tracing || depth > 0) return inner.apply(this, a);
@@ -45,6 +47,8 @@ function wrap(name: 'gemm' | 'parallel' | 'gemmDepthHalves', label: (a: unknown[
 wrap('gemm', (a) => `gemm ${a[0]}${a[1]} ${a[2]}x${a[3]}x${a[4]}`);
 wrap('parallel', (a) => `${a[0]} n=${a[1]}`);
 wrap('gemmDepthHalves', (a) => `gemm halves ${a[0]}x${a[1]}x${a[2]}`);
+// the batch's copy into wasm memory and its finiteness check (all_finite, inside it)
+wrap('load', () => 'load: copy in, all_finite', Sequential.prototype);
 
 const { train } = await loadMnist({ trainRows: 4096, testRows: 0 });
 const batches = Math.floor(train.rows / batch);
