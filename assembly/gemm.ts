@@ -6,7 +6,8 @@
 // pack_a and pack_b copy blocks of either operand, transposed or not, into the same k-major panel
 // layout, so one register-tiled microkernel per build (gemm_packed_4x8 or gemm_packed_3x12, picked
 // at compile time by `microkernel`) serves all three, and the transposed products run as fast as
-// the plain one. Tiles cut by the edges of C run through edge_tile.
+// the plain one. Tiles cut by the edges of C run the same microkernel, reading and writing only
+// the part inside C.
 //
 // The tile is chosen per build, by what V8 (x64, 15 allocatable SIMD registers) can keep in
 // registers once it has moved every load of a k step ahead of the arithmetic:
@@ -52,26 +53,34 @@ const B_STEP: usize = <usize>NR << 2; // bytes of packed B per k
 const PANEL_PAD: usize = 64;
 const PACK_B_BYTES: usize = <usize>KC * NC * 4 + <usize>(NC / NR) * PANEL_PAD;
 const PACK_A_BYTES: usize = <usize>KC * MC * 4;
-const TILE_BYTES: usize = <usize>(MR * NR) << 2;
 
 export function gemm_scratch_bytes(): usize {
-  return PACK_B_BYTES + PACK_A_BYTES + TILE_BYTES;
+  return PACK_B_BYTES + PACK_A_BYTES;
 }
 
 // The plain build's microkernel: a 4x8 tile of C from a packed A panel (kc x 4, k-major) and a
 // packed B panel (kc x 8, k-major). Each A value is a broadcast load (vbroadcastss; V8 11.3 adds a
 // lea for each nonzero offset, V8 13 hoists those), and the loop runs on two pointers.
-// mode MODE_BIAS reads 8 bias values at `bias`; relu clamps the tile at 0 as it is stored.
-function gemm_packed_4x8(kc: i32, pa: usize, pb: usize, c: usize, ldc: usize, mode: i32, bias: usize, relu: bool): void {
+// mode MODE_BIAS reads 8 bias values at `bias`; relu clamps the tile at 0 as it is stored. A tile
+// cut by C's edges (mr < 4 rows or nr < 8 columns there) reads and writes only what is inside C
+// (load_part / store_part); its lanes and rows past the edge compute on zeros and are never stored.
+function gemm_packed_4x8(kc: i32, pa: usize, pb: usize, c: usize, ldc: usize, mode: i32, bias: usize, relu: bool, mr: i32, nr: i32): void {
   const ldcb = ldc << 2;
+  const full = mr == 4 && nr == 8;
   let c00: v128, c01: v128, c10: v128, c11: v128, c20: v128, c21: v128, c30: v128, c31: v128;
-  if (mode == MODE_ACC) {
+  if (mode == MODE_ACC && full) {
     c00 = v128.load(c); c01 = v128.load(c, 16);
     c10 = v128.load(c + ldcb); c11 = v128.load(c + ldcb, 16);
     c20 = v128.load(c + 2 * ldcb); c21 = v128.load(c + 2 * ldcb, 16);
     c30 = v128.load(c + 3 * ldcb); c31 = v128.load(c + 3 * ldcb, 16);
+  } else if (mode == MODE_ACC) {
+    const z = f32x4.splat(0);
+    c00 = load_part(c, nr); c01 = load_part(c + 16, nr - 4);
+    c10 = mr > 1 ? load_part(c + ldcb, nr) : z; c11 = mr > 1 ? load_part(c + ldcb + 16, nr - 4) : z;
+    c20 = mr > 2 ? load_part(c + 2 * ldcb, nr) : z; c21 = mr > 2 ? load_part(c + 2 * ldcb + 16, nr - 4) : z;
+    c30 = mr > 3 ? load_part(c + 3 * ldcb, nr) : z; c31 = mr > 3 ? load_part(c + 3 * ldcb + 16, nr - 4) : z;
   } else if (mode == MODE_BIAS) {
-    c00 = v128.load(bias); c01 = v128.load(bias, 16);
+    c00 = load_part(bias, nr); c01 = load_part(bias + 16, nr - 4);
     c10 = c00; c11 = c01; c20 = c00; c21 = c01; c30 = c00; c31 = c01;
   } else {
     c00 = f32x4.splat(0); c01 = c00; c10 = c00; c11 = c00; c20 = c00; c21 = c00; c30 = c00; c31 = c00;
@@ -96,24 +105,37 @@ function gemm_packed_4x8(kc: i32, pa: usize, pb: usize, c: usize, ldc: usize, mo
     c00 = f32x4.max(c00, z); c01 = f32x4.max(c01, z); c10 = f32x4.max(c10, z); c11 = f32x4.max(c11, z);
     c20 = f32x4.max(c20, z); c21 = f32x4.max(c21, z); c30 = f32x4.max(c30, z); c31 = f32x4.max(c31, z);
   }
-  v128.store(c, c00); v128.store(c, c01, 16);
-  v128.store(c + ldcb, c10); v128.store(c + ldcb, c11, 16);
-  v128.store(c + 2 * ldcb, c20); v128.store(c + 2 * ldcb, c21, 16);
-  v128.store(c + 3 * ldcb, c30); v128.store(c + 3 * ldcb, c31, 16);
+  if (full) {
+    v128.store(c, c00); v128.store(c, c01, 16);
+    v128.store(c + ldcb, c10); v128.store(c + ldcb, c11, 16);
+    v128.store(c + 2 * ldcb, c20); v128.store(c + 2 * ldcb, c21, 16);
+    v128.store(c + 3 * ldcb, c30); v128.store(c + 3 * ldcb, c31, 16);
+    return;
+  }
+  store_part(c, c00, nr); store_part(c + 16, c01, nr - 4);
+  if (mr > 1) { store_part(c + ldcb, c10, nr); store_part(c + ldcb + 16, c11, nr - 4); }
+  if (mr > 2) { store_part(c + 2 * ldcb, c20, nr); store_part(c + 2 * ldcb + 16, c21, nr - 4); }
+  if (mr > 3) { store_part(c + 3 * ldcb, c30, nr); store_part(c + 3 * ldcb + 16, c31, nr - 4); }
 }
 
 // The relaxed build's microkernel: a 3x12 tile, A panel kc x 3 (12 bytes per k), B panel
-// kc x 12 (48 bytes per k). Same modes and epilogue as gemm_packed_4x8.
-function gemm_packed_3x12(kc: i32, pa: usize, pb: usize, c: usize, ldc: usize, mode: i32, bias: usize, relu: bool): void {
+// kc x 12 (48 bytes per k). Same modes, epilogue and edges as gemm_packed_4x8.
+function gemm_packed_3x12(kc: i32, pa: usize, pb: usize, c: usize, ldc: usize, mode: i32, bias: usize, relu: bool, mr: i32, nr: i32): void {
   const ldcb = ldc << 2;
   const c1 = c + ldcb, c2 = c + 2 * ldcb;
+  const full = mr == 3 && nr == 12;
   let c00: v128, c01: v128, c02: v128, c10: v128, c11: v128, c12: v128, c20: v128, c21: v128, c22: v128;
-  if (mode == MODE_ACC) {
+  if (mode == MODE_ACC && full) {
     c00 = v128.load(c); c01 = v128.load(c, 16); c02 = v128.load(c, 32);
     c10 = v128.load(c1); c11 = v128.load(c1, 16); c12 = v128.load(c1, 32);
     c20 = v128.load(c2); c21 = v128.load(c2, 16); c22 = v128.load(c2, 32);
+  } else if (mode == MODE_ACC) {
+    const z = f32x4.splat(0);
+    c00 = load_part(c, nr); c01 = load_part(c + 16, nr - 4); c02 = load_part(c + 32, nr - 8);
+    c10 = mr > 1 ? load_part(c1, nr) : z; c11 = mr > 1 ? load_part(c1 + 16, nr - 4) : z; c12 = mr > 1 ? load_part(c1 + 32, nr - 8) : z;
+    c20 = mr > 2 ? load_part(c2, nr) : z; c21 = mr > 2 ? load_part(c2 + 16, nr - 4) : z; c22 = mr > 2 ? load_part(c2 + 32, nr - 8) : z;
   } else if (mode == MODE_BIAS) {
-    c00 = v128.load(bias); c01 = v128.load(bias, 16); c02 = v128.load(bias, 32);
+    c00 = load_part(bias, nr); c01 = load_part(bias + 16, nr - 4); c02 = load_part(bias + 32, nr - 8);
     c10 = c00; c11 = c01; c12 = c02; c20 = c00; c21 = c01; c22 = c02;
   } else {
     c00 = f32x4.splat(0); c01 = c00; c02 = c00; c10 = c00; c11 = c00; c12 = c00; c20 = c00; c21 = c00; c22 = c00;
@@ -138,16 +160,42 @@ function gemm_packed_3x12(kc: i32, pa: usize, pb: usize, c: usize, ldc: usize, m
     c10 = f32x4.max(c10, z); c11 = f32x4.max(c11, z); c12 = f32x4.max(c12, z);
     c20 = f32x4.max(c20, z); c21 = f32x4.max(c21, z); c22 = f32x4.max(c22, z);
   }
-  v128.store(c, c00); v128.store(c, c01, 16); v128.store(c, c02, 32);
-  v128.store(c1, c10); v128.store(c1, c11, 16); v128.store(c1, c12, 32);
-  v128.store(c2, c20); v128.store(c2, c21, 16); v128.store(c2, c22, 32);
+  if (full) {
+    v128.store(c, c00); v128.store(c, c01, 16); v128.store(c, c02, 32);
+    v128.store(c1, c10); v128.store(c1, c11, 16); v128.store(c1, c12, 32);
+    v128.store(c2, c20); v128.store(c2, c21, 16); v128.store(c2, c22, 32);
+    return;
+  }
+  store_part(c, c00, nr); store_part(c + 16, c01, nr - 4); store_part(c + 32, c02, nr - 8);
+  if (mr > 1) { store_part(c1, c10, nr); store_part(c1 + 16, c11, nr - 4); store_part(c1 + 32, c12, nr - 8); }
+  if (mr > 2) { store_part(c2, c20, nr); store_part(c2 + 16, c21, nr - 4); store_part(c2 + 32, c22, nr - 8); }
+}
+
+// The first q lanes of the 4 floats at p (q may be <= 0 or >= 4), the rest 0: the part of a tile's
+// row inside C (or inside the bias), read without touching a byte past it.
+// @ts-ignore: decorator
+@inline function load_part(p: usize, q: i32): v128 {
+  if (q >= 4) return v128.load(p);
+  if (q == 3) return v128.load32_lane(p + 8, v128.load64_zero(p), 2);
+  if (q == 2) return v128.load64_zero(p);
+  if (q == 1) return v128.load32_zero(p);
+  return f32x4.splat(0);
+}
+
+// Stores the first q lanes of x at p (q may be <= 0 or >= 4): the part of a tile's row inside C.
+// @ts-ignore: decorator
+@inline function store_part(p: usize, x: v128, q: i32): void {
+  if (q >= 4) v128.store(p, x);
+  else if (q == 3) { v128.store64_lane(p, x, 0); v128.store32_lane(p + 8, x, 2); }
+  else if (q == 2) v128.store64_lane(p, x, 0);
+  else if (q == 1) v128.store32_lane(p, x, 0);
 }
 
 // the build's microkernel (the branch is on a compile-time constant)
 // @ts-ignore: decorator
-@inline function microkernel(kc: i32, pa: usize, pb: usize, c: usize, ldc: usize, mode: i32, bias: usize, relu: bool): void {
-  if (ASC_FEATURE_RELAXED_SIMD) gemm_packed_3x12(kc, pa, pb, c, ldc, mode, bias, relu);
-  else gemm_packed_4x8(kc, pa, pb, c, ldc, mode, bias, relu);
+@inline function microkernel(kc: i32, pa: usize, pb: usize, c: usize, ldc: usize, mode: i32, bias: usize, relu: bool, mr: i32, nr: i32): void {
+  if (ASC_FEATURE_RELAXED_SIMD) gemm_packed_3x12(kc, pa, pb, c, ldc, mode, bias, relu, mr, nr);
+  else gemm_packed_4x8(kc, pa, pb, c, ldc, mode, bias, relu, mr, nr);
 }
 
 // Pack rows [i0, i0+mc) x cols [k0, k0+kc) of op(A) into panels of MR rows, panel p at
@@ -286,30 +334,11 @@ function pack_b(transB: bool, b: usize, ldb: i32, k0: i32, j0: i32, kc: i32, nc:
   v128.store(d + 3 * B_STEP, v128.shuffle<f32>(x1, x3, 2, 3, 6, 7));
 }
 
-// An edge tile (mr < MR or nr < NR) runs the same microkernel on an MRxNR scratch tile, then
-// copies the valid part back, so C is never written outside its bounds.
-function edge_tile(kc: i32, pa: usize, pb: usize, c: usize, ldc: usize, mode: i32, bias: usize, relu: bool, mr: i32, nr: i32, tile: usize): void {
-  for (let r = 0; r < MR; r++) {
-    for (let j = 0; j < NR; j++) {
-      let v: f32 = 0;
-      if (r < mr && j < nr) {
-        if (mode == MODE_ACC) v = load<f32>(c + ((<usize>r * ldc + j) << 2));
-        else if (mode == MODE_BIAS) v = load<f32>(bias + (<usize>j << 2));
-      }
-      store<f32>(tile + (<usize>(r * NR + j) << 2), v);
-    }
-  }
-  microkernel(kc, pa, pb, tile, NR, MODE_ACC, 0, relu);
-  for (let r = 0; r < mr; r++) {
-    for (let j = 0; j < nr; j++) store<f32>(c + ((<usize>r * ldc + j) << 2), load<f32>(tile + (<usize>(r * NR + j) << 2)));
-  }
-}
-
 // For the bench, not the model (exported by bench.ts only): the build's microkernel alone, n times over the same kc-deep
 // panels (pa: kc*MR floats, pb: kc*NR floats, both small enough for L1) into one MRxNR tile at c.
 // How fast the GEMM would run if packing and cache misses cost nothing.
 export function gemm_microkernel_loop(n: i32, kc: i32, pa: usize, pb: usize, c: usize): void {
-  for (let i = 0; i < n; i++) microkernel(kc, pa, pb, c, NR, MODE_ZERO, 0, false);
+  for (let i = 0; i < n; i++) microkernel(kc, pa, pb, c, NR, MODE_ZERO, 0, false, MR, NR);
 }
 
 // C (M x N, row stride ldc) = op(A) op(B) per `mode`; K == 0 gives the mode's starting value.
@@ -330,7 +359,6 @@ export function gemm(transA: bool, transB: bool, M: i32, N: i32, K: i32,
   }
   const pb = scratch;
   const pa = scratch + PACK_B_BYTES;
-  const tile = pa + PACK_A_BYTES;
   const ldcz = <usize>ldc;
   for (let jc = 0; jc < N; jc += NC) {
     const nc = min(NC, N - jc);
@@ -351,8 +379,7 @@ export function gemm(transA: bool, transB: bool, M: i32, N: i32, K: i32,
           for (let ir = 0; ir < mc; ir += MR) {
             const mr = min(MR, mc - ir);
             const cp = c + ((<usize>(ic + ir) * ldcz + jc + jr) << 2);
-            if (mr == MR && nr == NR) microkernel(kc, pap, pbp, cp, ldcz, m0, bp, last);
-            else edge_tile(kc, pap, pbp, cp, ldcz, m0, bp, last, mr, nr, tile);
+            microkernel(kc, pap, pbp, cp, ldcz, m0, bp, last, mr, nr);
             pap += aPanel;
           }
           pbp += bPanel;

@@ -170,6 +170,44 @@ describe('gemm', () => {
     }
   });
 
+  it('a C, or a bias, that ends where wasm memory ends: tiles cut by its edges read and write nothing past it', () => {
+    const arena = k.arena;
+    for (const [M, N, K] of [[5, 7, 9], [4, 10, 33], [7, 13, 3], [1, 1, 5], [2, 11, 520]] as const) {
+      const a = seeded(M * K, M + N), b = seeded(K * N, K), c0 = seeded(M * N, N), bias = seeded(N, 3);
+      const A = put(k, a), B = put(k, b), C = put(k, c0), BI = put(k, bias);
+      // then the free top of memory, from the arena's next block up to the memory's end, so that
+      // nothing allocated below grows the memory past `end`
+      const at = arena.alloc(64);
+      arena.release(at);
+      const top = arena.alloc(arena.byteLength - at);
+      const end = arena.byteLength;
+      const want = oracle.gemm('nn', M, N, K, Float64Array.from(a), Float64Array.from(b));
+      const mem = () => new Float32Array(k.exports.memory.buffer);
+      try {
+        for (const [mode, relu] of [[1, 0], [1, 1], [2, 0], [2, 1]] as const) {
+          // C at the very end (the bias elsewhere), then the bias at the very end (C elsewhere)
+          for (const cAtEnd of [true, false]) {
+            const cPtr = cAtEnd ? end - M * N * 4 : C.ptr, bPtr = cAtEnd ? BI.ptr : end - N * 4;
+            mem().set(c0, cPtr / 4);
+            if (!cAtEnd) mem().set(bias, bPtr / 4);
+            k.exports.gemm(0, 0, M, N, K, A.ptr, K, B.ptr, N, cPtr, N, mode, bPtr, k.scratch.ptr, relu);
+            expect(arena.byteLength).toBe(end);
+            const got = mem().subarray(cPtr / 4, cPtr / 4 + M * N);
+            for (let i = 0; i < M * N; i++) {
+              let v = want[i]! + (mode === 1 ? c0[i]! : bias[i % N]!);
+              if (relu) v = Math.max(v, 0);
+              expect(Math.abs(got[i]! - v), `${M}x${N}x${K} mode ${mode} relu ${relu} ${cAtEnd ? 'C' : 'bias'} at the end, element ${i}`)
+                .toBeLessThanOrEqual(1e-5 * Math.sqrt(K) + 1e-5 * Math.abs(v));
+            }
+          }
+        }
+      } finally {
+        arena.release(top);
+        free(A, B, C, BI);
+      }
+    }
+  });
+
   it('row strides larger than the row (a sub-matrix of a wider one) in A, B and C', () => {
     // C[:, 0:N] of a wider C (ldc = N + 3) = A[:, 0:K] (lda = K + 5) · B[0:K, 0:N] (ldb = N + 2)
     for (const [M, N, K] of [[5, 9, 7], [4, 8, 257], [9, 17, 5], [13, 25, 513]] as const) {
