@@ -1,4 +1,4 @@
-// `npx tsx bench/ab.ts --against <dir> [cnn|cli-cnn|w1|w2] [--threads N] [--rounds 15]`: this tree against
+// `npx tsx bench/ab.ts --against <dir> [cnn|cli-cnn|w1|w2] [--threads N] [--rounds 15] [--simd plain|relaxed]`: this tree against
 // another checkout of the project (`git worktree add <dir> <commit>`, then `npm run build:wasm`
 // there), both loaded into one process, each at 1 thread and at N (default: every core), the four
 // steppers in turns, rounds of about 250 ms. On this machine, whose speed moves by a third from one
@@ -17,9 +17,11 @@ type Lib = typeof ours;
 const args = process.argv.slice(2);
 const flag = (name: string) => { const at = args.indexOf(name); return at >= 0 ? args[at + 1] : undefined; };
 const against = flag('--against');
-if (!against) throw new Error('usage: npx tsx bench/ab.ts --against <dir of another checkout> [cnn|cli-cnn|w1|w2] [--threads N] [--rounds 15]');
+if (!against) throw new Error('usage: npx tsx bench/ab.ts --against <dir of another checkout> [cnn|cli-cnn|w1|w2] [--threads N] [--rounds 15] [--simd plain|relaxed]');
 const workload = args.find((a) => ['cnn', 'cli-cnn', 'w1', 'w2'].includes(a)) ?? 'cnn';
 const threads = Number(flag('--threads') ?? availableParallelism());
+// which build both trees load (default: what loadKernels() picks, the relaxed one here)
+const simd = (flag('--simd') ?? 'auto') as 'auto' | 'plain' | 'relaxed';
 const rounds = Number(flag('--rounds') ?? 15);
 const theirs = (await import(pathToFileURL(resolve(against, 'src', 'index.ts')).href)) as Lib;
 const { train } = await loadMnist({ trainRows: 4096, testRows: 0 });
@@ -39,7 +41,7 @@ function stepper(lib: Lib, k: ours.Kernels): () => void {
     i = (i + 1) % batches;
   };
 }
-const ks = [await theirs.loadKernels({ threads: 1 }), await theirs.loadKernels({ threads }), await ours.loadKernels({ threads: 1 }), await ours.loadKernels({ threads })];
+const ks = [await theirs.loadKernels({ simd, threads: 1 }), await theirs.loadKernels({ simd, threads }), await ours.loadKernels({ simd, threads: 1 }), await ours.loadKernels({ simd, threads })];
 const t = timeInTurns(ks.map((k, j) => stepper(j < 2 ? theirs : ours, k as ours.Kernels)), { repMs: 250, reps: rounds, warmupMs: 500 });
 const ms = t.map((x) => (x.seconds * 1e3).toFixed(2));
 console.log(`${workload}, ms a step (median of ${rounds}, in turns): ` +
