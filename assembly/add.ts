@@ -1,4 +1,4 @@
-// The second half of a product whose depth is cut in two (src/runtime/split-k.ts): c = c + p,
+// The second half of a product whose depth is cut in two (src/runtime/split-depth.ts): c = c + p,
 // then max(·, 0) when relu. c holds the first half's sum (with the bias), p the second's; the
 // one addition, in this order, is what every thread count computes for each value.
 export function add_f32(c: usize, p: usize, n: i32, relu: bool): void {
