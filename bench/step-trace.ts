@@ -4,8 +4,8 @@
 // batch's copy into wasm memory and its check) with performance.now() (about 0.1 µs each, some 18
 // calls a W1 step), steps a 1-thread and an N-thread model in turns (blocks of 19 traced steps),
 // and prints each call's median time at both counts, and what the step spends outside them
-// (JavaScript bookkeeping, and the loss, whose kernel the model calls directly). A tool for reading, not for the
-// README's headline numbers: those come from bench/threads.ts and npm run bench.
+// (JavaScript bookkeeping, and the loss, whose kernel the model calls directly). A tool for
+// reading, not for the README's headline numbers: those come from bench/threads.ts and npm run bench.
 import './flags.js';
 import { availableParallelism } from 'node:os';
 import { Dispatcher } from '../src/runtime/dispatch.js';
@@ -24,13 +24,13 @@ const { batch, hidden } = workload === 'w2' ? { batch: 256, hidden: [512, 512] }
 // the calls of the step being traced: a label and a duration each
 let tracing = false;
 const labels: string[] = [], durations: number[] = [];
-type Method = (this: Dispatcher, ...a: never[]) => number | void;
+type Method = (this: unknown, ...a: never[]) => number | void;
 // a call made inside a traced one (a deep product's halves on one thread call gemm()) is the outer one's
 let depth = 0;
 function wrap(name: string, label: (a: unknown[]) => string, of: object = Dispatcher.prototype): void {
   const proto = of as unknown as Record<string, Method>;
   const inner = proto[name]!;
-  proto[name] = function (this: Dispatcher, ...a: never[]) {
+  proto[name] = function (this: unknown, ...a: never[]) {
     if (!tracing || depth > 0) return inner.apply(this, a);
     depth++;
     const t0 = performance.now();

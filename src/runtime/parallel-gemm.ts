@@ -29,8 +29,8 @@ export function splitGemmInto(threads: number, M: number, N: number, K: number, 
   let n = 0;
   for (let p = 0; p < parts; p++) {
     // tiles shared as evenly as possible; the ragged last tile goes with the last part
-    const lo = Math.min(extent, Math.floor((p * tiles) / parts) * tile);
-    const hi = p === parts - 1 ? extent : Math.min(extent, Math.floor(((p + 1) * tiles) / parts) * tile);
+    const lo = partStart(p, parts, tiles, tile, extent);
+    const hi = p === parts - 1 ? extent : partStart(p + 1, parts, tiles, tile, extent);
     if (hi <= lo) continue;
     out[4 * n] = byRows ? lo : 0; out[4 * n + 1] = byRows ? hi : M; out[4 * n + 2] = byRows ? 0 : lo; out[4 * n + 3] = byRows ? N : hi;
     n++;
@@ -65,5 +65,11 @@ export function writeGemmPart(
  *  depth of a dense layer's forward product is the rows of W that thread computes the gradient of,
  *  and updates. It depends on K and the build's tile only, never on the thread count. */
 export function depthCut(K: number, mr: number): number {
-  return Math.floor(Math.ceil(K / mr) / 2) * mr;
+  return partStart(1, 2, Math.ceil(K / mr), mr, K);
+}
+
+/** the first unit of part p of `parts` when `tiles` tiles of `tile` units, covering [0, extent),
+ *  are shared among them as evenly as possible */
+function partStart(p: number, parts: number, tiles: number, tile: number, extent: number): number {
+  return Math.min(extent, Math.floor((p * tiles) / parts) * tile);
 }
