@@ -391,6 +391,11 @@ export class Sequential {
   load(x: Float32Array, y: Targets, rows: number, indices: boolean): void {
     this.ensureCapacity(rows);
     const ws = this.ws!;
+    // With a pool, a worker read part of the last batch, so each line copied in must first be taken
+    // back from its core. V8 copies into shared memory word by word (relaxed atomics), and, as we
+    // read it, waits on those lines a few at a time; wasm's memory.fill claims them in a burst
+    // first (W1 on two threads, bench/step-trace.ts: load() 35 µs without, 28 with)
+    if (this.runtime.threads > 1) this.runtime.exports.zero_f32(ws.acts[0]!.ptr, rows * this.inputSize);
     ws.acts[0]!.f32.set(x);
     if (perElement(this.runtime, 'all_finite', rows * this.inputSize, ws.acts[0]!.ptr, -1, -1, -1, allOk) === 0) {
       throw new InvalidArgumentError('x', 'finite values only', 'NaN or Infinity');
