@@ -129,25 +129,26 @@ async function fitAgainstTrainBatch(k: Kernels, train: Digits): Promise<void> {
  *  after a quiet pause (bench/first-200.ts, the child, says how) */
 function founding200(): void {
   const script = fileURLToPath(new URL('./first-200.ts', import.meta.url));
-  const run = (who: string, mode: string): { ms: number; weight?: number } | { skipped: string } => {
+  type Child = { ms: number; loadMs: number; weight?: number } | { skipped: string };
+  const run = (who: string, mode: string): Child => {
     const r = spawnSync(process.execPath, ['--expose-gc', ...process.execArgv, script, who, mode], { encoding: 'utf8' });
     const line = r.stdout.trim().split('\n').pop() ?? '';
     try { return JSON.parse(line); } catch { return { skipped: (r.stderr || line).trim().split('\n').pop() ?? 'no output' }; }
   };
-  console.log(`--- the founding regression, built and stepped 200 times in a fresh process (median of ${ROUNDS_200})`);
+  console.log(`--- the founding regression, built and stepped 200 times in a fresh process (median of ${ROUNDS_200}; "ready": the library's import and load before it)`);
   for (const mode of ['at once', 'after a quiet pause']) {
-    const ours: number[] = [], tf: number[] = [];
+    const ours: number[] = [], oursLoad: number[] = [], tf: number[] = [], tfLoad: number[] = [];
     let skipped = '';
     for (let r = 0; r < ROUNDS_200; r++) {
       const o = run('ours', mode);
       if ('skipped' in o) throw new Error(`the first-200 child failed: ${o.skipped}`);
-      ours.push(o.ms);
+      ours.push(o.ms); oursLoad.push(o.loadMs);
       if (skipped) continue;
       const t = run('tfjs', mode);
-      if ('skipped' in t) skipped = t.skipped; else tf.push(t.ms);
+      if ('skipped' in t) skipped = t.skipped; else { tf.push(t.ms); tfLoad.push(t.loadMs); }
     }
     const m = median(ours);
-    console.log(`${mode}: ours (loadKernels() defaults) ${m.toFixed(2)} ms; ` +
-      (skipped ? `TF.js wasm skipped (${skipped})` : `TF.js wasm ${median(tf).toFixed(1)} ms: ours is ${(median(tf) / m).toFixed(1)}x faster`));
+    console.log(`${mode}: ours (loadKernels() defaults) ${m.toFixed(2)} ms (ready in ${median(oursLoad).toFixed(0)} ms); ` +
+      (skipped ? `TF.js wasm skipped (${skipped})` : `TF.js wasm ${median(tf).toFixed(1)} ms (ready in ${median(tfLoad).toFixed(0)} ms): ours is ${(median(tf) / m).toFixed(1)}x faster`));
   }
 }
