@@ -16,7 +16,7 @@ import { loadMnist, type Digits } from '../src/data/mnist.js';
 import { loadBenchKernels } from './bench-kernels.js';
 import { makeProbe } from './peak.js';
 import { median, timeInTurns } from './timing.js';
-import { mlpStepper, W1 } from './workloads.js';
+import { fitAgainstTrainBatch, mlpStepper, sliceBatches, W1 } from './workloads.js';
 
 const fitOnly = process.argv.includes('--fit-only');
 
@@ -40,7 +40,7 @@ async function main(): Promise<void> {
       w1AgainstPeak(k, await loadBenchKernels(build), train);
       guardShare(k, train);
     }
-    await fitAgainstTrainBatch(k, train);
+    await fitVsTrainBatch(k, train);
   }
   if (!fitOnly) founding200();
 }
@@ -60,21 +60,12 @@ function w1Model(k: Kernels) {
   return { model: k.sequential({ inputSize: 784, layers: [dense(128, 'relu'), dense(10, 'softmax')], seed: 1 }), opt: new SGD({ learningRate: 0.01, momentum: 0.9 }) };
 }
 
-function batches(train: Digits): { x: Float32Array[]; y: Uint8Array[] } {
-  const x: Float32Array[] = [], y: Uint8Array[] = [];
-  for (let r = 0; r + W1.batch <= train.rows; r += W1.batch) {
-    x.push(train.x.subarray(r * 784, (r + W1.batch) * 784));
-    y.push(train.y.subarray(r, r + W1.batch));
-  }
-  return { x, y };
-}
-
 /** The guard's cost inside a step: two W1 models stepped alternately (ABBA, so neither always goes
  *  first), one with its optimizer's guard switched off on that instance only; the difference of the
  *  median step times. The guard alone, timed apart, leaves out the cache misses it takes in a step
  *  (and the full reads it makes now and then), so both are printed. */
 function guardShare(k: Kernels, train: Digits): void {
-  const on = w1Model(k), off = w1Model(k), { x, y } = batches(train), params = on.model.parameters();
+  const on = w1Model(k), off = w1Model(k), { x, y } = sliceBatches(train, W1.batch), params = on.model.parameters();
   (off.opt as unknown as { guard: () => boolean }).guard = () => true;
   const models = [on, off], times: number[][] = [[], []];
   let i = 0;
@@ -95,38 +86,17 @@ function guardShare(k: Kernels, train: Digits): void {
   on.model.dispose(); off.model.dispose();
 }
 
-/** fit() against trainBatch, step by step: after each of fit's batches (onBatchEnd) a twin model
- *  takes one trainBatch step on a batch of the same size, timed apart, so both run in the same
- *  moments of this shared machine. fit's own time is the fit's wall time less the twin's steps.
- *  A one-epoch fit (which also copies the dataset into wasm memory and checks it finite, once a
- *  fit) and a four-epoch one; medians of 7 fits each. */
-async function fitAgainstTrainBatch(k: Kernels, train: Digits): Promise<void> {
-  const a = w1Model(k), b = w1Model(k), { x, y } = batches(train);
+/** fit() against trainBatch, step by step in turns (workloads.ts): a one-epoch fit (which also
+ *  copies the dataset into wasm memory and checks it finite, once a fit) and a four-epoch one;
+ *  medians of 7 fits each after one not counted. */
+async function fitVsTrainBatch(k: Kernels, train: Digits): Promise<void> {
   for (const epochs of [1, 4]) {
-    const ratios: number[] = [], fits: number[] = [], steps: number[] = [];
-    for (let r = 0; r < 8; r++) {
-      let twin = 0, j = 0;
-      const onBatchEnd = () => {
-        const t = performance.now();
-        b.model.trainBatch(x[j]!, y[j]!, b.opt);
-        twin += performance.now() - t;
-        j = (j + 1) % x.length;
-      };
-      const t0 = performance.now();
-      await a.model.fit(train.x, train.y, { epochs, batchSize: W1.batch, optimizer: a.opt, onBatchEnd });
-      const fit = performance.now() - t0 - twin;
-      if (r === 0) continue; // the first: warm-up
-      ratios.push(twin / fit); fits.push(fit / epochs); steps.push(twin / epochs);
-    }
-    console.log(`fit() of ${epochs} epoch${epochs > 1 ? 's' : ''}: ${median(fits).toFixed(1)} ms an epoch, a twin's trainBatch over as many batches ` +
-      `${median(steps).toFixed(1)} ms: fit runs at ${median(ratios).toFixed(3)} of trainBatch (step by step in turns)`);
+    const f = await fitAgainstTrainBatch(k, train, epochs, { reps: 7, warmupCalls: 1 });
+    console.log(`fit() of ${epochs} epoch${epochs > 1 ? 's' : ''}: ${f.fitMsPerEpoch.toFixed(1)} ms an epoch, a twin's trainBatch over as many batches ` +
+      `${f.trainBatchMsPerEpoch.toFixed(1)} ms: fit runs at ${f.vsTrainBatch.toFixed(3)} of trainBatch (step by step in turns)`);
   }
-  a.model.dispose(); b.model.dispose();
 }
 
-/** Fresh processes, ours and TF.js's in turns, each printing {ms} for building the regression and
- *  its first 200 steps: once with the clock started right after loading, as a script runs, and once
- *  after a quiet pause (bench/first-200.ts, the child, says how) */
 function founding200(): void {
   const script = fileURLToPath(new URL('./first-200.ts', import.meta.url));
   type Child = { ms: number; loadMs: number; weight?: number } | { skipped: string };

@@ -12,7 +12,7 @@ import { makeProbe, probeReps, summarisePeak } from './peak.js';
 import { GemmBench, PRODUCTS } from './gemm.js';
 import { measureMicrokernel, type MicrokernelResult } from './microkernel.js';
 import { kernelCode, type KernelCode } from './kernel-code.js';
-import { fitEpochRate, linearStepper, mlpStepper, ratesInTurns, w1Accuracy, W1, W2 } from './workloads.js';
+import { fitAgainstTrainBatch, linearStepper, mlpStepper, ratesInTurns, w1Accuracy, W1, W2 } from './workloads.js';
 import { tfjsLinearStepper, tfjsMlpStepper, useBackend, type TfPeer } from './peers/tfjs.js';
 import { median, timeInTurns } from './timing.js';
 import { progress } from './progress.js';
@@ -110,9 +110,9 @@ export async function measureOurs(kernels: Partial<Record<Build, OurBuild>>, dat
     rates ??= ratesInTurns(runs.map((r) => w.ours(r.k)), w.o);
     runs.forEach((r, i) => w.into.set(r.build, rates![i]!));
   }
-  const fit = new Map<Build, Awaited<ReturnType<typeof fitEpochRate>>>();
+  const fit = new Map<Build, Awaited<ReturnType<typeof fitAgainstTrainBatch>>>();
   const acc = new Map<Build, number>();
-  for (const r of runs) { progress(`W1 fit() epoch, ${r.build}`); fit.set(r.build, await fitEpochRate(r.k, data.train, plan.fitEpoch)); }
+  for (const r of runs) { progress(`W1 fit() epoch against trainBatch, ${r.build}`); fit.set(r.build, await fitAgainstTrainBatch(r.k, data.train, 1, plan.fitEpoch)); }
   if (plan.accuracy) {
     for (const r of runs) { progress(`W1 accuracy, 5 epochs, ${r.build}`); acc.set(r.build, await w1Accuracy(r.k, data)); }
   }
@@ -126,7 +126,7 @@ export async function measureOurs(kernels: Partial<Record<Build, OurBuild>>, dat
       gemm: r.gemm,
       microkernel: micro.get(r.build)!,
       kernelCode: code.get(r.build)!,
-      w1: { samplesPerSec: a.rate, spread: a.spread, fitEpochSamplesPerSec: f.samplesPerSec, fitSpread: f.spread },
+      w1: { samplesPerSec: a.rate, spread: a.spread, fitEpochSamplesPerSec: f.samplesPerSec, fitSpread: f.spread, fitVsTrainBatch: f.vsTrainBatch },
       w2: { samplesPerSec: w2.get(r.build)!.rate, spread: w2.get(r.build)!.spread },
       w3: { stepsPerSec: w3.get(r.build)!.rate, spread: w3.get(r.build)!.spread },
       ...(acc.has(r.build) ? { accuracy: acc.get(r.build)! } : {}),

@@ -6,7 +6,8 @@ export interface Plan {
   peak: { repMs: number; reps: number };
   gemm: GemmOptions;
   w1: TimeOptions;
-  fitEpoch: TimeOptions;
+  /** whole fits, each against a twin's trainBatch (workloads.ts: fitAgainstTrainBatch) */
+  fitEpoch: Pick<TimeOptions, 'reps' | 'warmupCalls'>;
   w2: TimeOptions;
   w3: TimeOptions;
   accuracy: boolean;
@@ -23,7 +24,7 @@ export const FULL: Plan = {
   peak: { repMs: 200, reps: 9 },
   gemm: { shapes: GEMM_SHAPES, repMs: 100, reps: 7, warmupMs: 60, probeMs: 50 },
   w1: { repMs: 200, reps: 9, warmupMs: 300 },
-  fitEpoch: { repMs: 0, reps: 7, warmupMs: 0, warmupCalls: 2 },
+  fitEpoch: { reps: 7, warmupCalls: 2 },
   w2: { repMs: 250, reps: 7, warmupMs: 300 },
   w3: { repMs: 100, reps: 9, warmupMs: 200 },
   accuracy: true,
@@ -36,7 +37,7 @@ export const QUICK: Plan = {
   peak: { repMs: 100, reps: 5 },
   gemm: { shapes: QUICK_SHAPES, repMs: 40, reps: 5, warmupMs: 30, probeMs: 20 },
   w1: { repMs: 100, reps: 5, warmupMs: 150 },
-  fitEpoch: { repMs: 0, reps: 3, warmupMs: 0, warmupCalls: 1 },
+  fitEpoch: { reps: 3, warmupCalls: 1 },
   w2: { repMs: 100, reps: 5, warmupMs: 150 },
   w3: { repMs: 50, reps: 5, warmupMs: 100 },
   accuracy: false,

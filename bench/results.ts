@@ -47,7 +47,11 @@ export interface BuildResult {
   microkernel?: { tile: string; kc: number; gflops: number; pctPeak: number };
   /** the microkernel loop's x64 instructions per k step, as V8 compiled it (bench/kernel-code.ts) */
   kernelCode?: { stepsPerIteration: number; instructions: number; arithmetic: number; loads: number; other: Record<string, number> } | { skipped: string };
-  w1: { samplesPerSec: number; spread: number; fitEpochSamplesPerSec: number; fitSpread: number };
+  w1: {
+    samplesPerSec: number; spread: number;
+    /** one fit() epoch alone, and trainBatch's time over as many batches / fit's, both in turns (workloads.ts: fitAgainstTrainBatch) */
+    fitEpochSamplesPerSec: number; fitSpread: number; fitVsTrainBatch?: number;
+  };
   w2: { samplesPerSec: number; spread: number };
   w3: { stepsPerSec: number; spread: number };
   /** W1 test accuracy after 5 epochs (full runs only) */

@@ -99,7 +99,10 @@ export function workloadTable(r: Results): Table {
     ]);
   };
   add('W1 784-128-10, batch 64, trainBatch', 'samples/s', (b) => r.builds[b]?.w1.samplesPerSec, (c) => c.tf?.w1SamplesPerSec ?? c.np?.w1SamplesPerSec, int, true);
-  add('W1 one fit() epoch (8,000 rows)', 'samples/s', (b) => r.builds[b]?.w1.fitEpochSamplesPerSec, () => undefined, int, false);
+  add('W1 one fit() epoch (8,000 rows; data copy included)', 'samples/s', (b) => r.builds[b]?.w1.fitEpochSamplesPerSec, () => undefined, int, false);
+  if (bs.some((b) => r.builds[b]?.w1.fitVsTrainBatch !== undefined)) {
+    add('W1 fit() epoch against trainBatch, step by step in turns', 'ratio', (b) => r.builds[b]?.w1.fitVsTrainBatch, () => undefined, (v) => v.toFixed(3), false);
+  }
   add('W2 784-512-512-10, batch 256', 'samples/s', (b) => r.builds[b]?.w2.samplesPerSec, (c) => c.tf?.w2SamplesPerSec ?? c.np?.w2SamplesPerSec, int, true);
   add('W3 one weight, y = 2x, full batch', 'steps/s', (b) => r.builds[b]?.w3.stepsPerSec, (c) => c.tf?.w3StepsPerSec, int, true);
   if (bs.some((b) => r.builds[b]!.accuracy !== undefined)) {

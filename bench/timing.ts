@@ -89,27 +89,6 @@ export function timeInTurns(bodies: readonly (() => void)[], o: TimeOptions): Ti
   return perCall.map((pc, i) => summarise(pc, calls[i]!));
 }
 
-/** Times an asynchronous body (such as one fit() epoch), one await per call. */
-export async function timeAsync(body: () => Promise<unknown>, o: TimeOptions): Promise<Timing> {
-  const minCalls = Math.max(2, o.warmupCalls ?? 2);
-  await body();
-  let calls = 0;
-  const w0 = performance.now();
-  while (calls < minCalls - 1 || performance.now() - w0 < o.warmupMs) {
-    await body();
-    calls++;
-  }
-  const perCallMs = Math.max((performance.now() - w0) / calls, 1e-6);
-  const callsPerRep = Math.max(1, Math.round(o.repMs / perCallMs));
-  const perCall: number[] = [];
-  for (let r = 0; r < o.reps; r++) {
-    const t0 = performance.now();
-    for (let c = 0; c < callsPerRep; c++) await body();
-    perCall.push((performance.now() - t0) / 1000 / callsPerRep);
-  }
-  return summarise(perCall, callsPerRep);
-}
-
 /** One body of timeInTurnsBudgeted: its own repetition length and warm-up, and at most `reps` repetitions. */
 export interface BudgetedBody extends Pick<TimeOptions, 'repMs' | 'warmupMs' | 'warmupCalls'> {
   body: () => void;

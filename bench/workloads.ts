@@ -1,12 +1,12 @@
 // The training workloads, through the public API on the bundled MNIST digits:
-//   W1  784-128 relu-10 softmax, batch 64, SGD lr 0.01 momentum 0.9 (trainBatch, and one fit() epoch)
+//   W1  784-128 relu-10 softmax, batch 64, SGD lr 0.01 momentum 0.9 (trainBatch, and fit() against it)
 //   W2  784-512 relu-512 relu-10 softmax, batch 256
 //   W3  the seed's linear regression: one weight, no bias, X=[1,2,3,4], y=2x, MSE, full batch
 // trainBatch runs over consecutive batches sliced before timing, so the timed loop allocates nothing.
 // W1, W2 and W3 are timed in turns with TF.js's wasm backend on the same workload (ratesInTurns).
 import { dense, SGD, type Kernels, type Sequential } from '../src/index.js';
 import type { Digits, MnistSplit } from '../src/data/mnist.js';
-import { timeAsync, timeInTurns, type TimeOptions } from './timing.js';
+import { median, timeInTurns, type TimeOptions } from './timing.js';
 import type { Stepper } from './peers/tfjs.js';
 
 const LR = 0.01;
@@ -21,7 +21,8 @@ function mlp(k: Kernels, hidden: readonly number[]): Sequential {
   return k.sequential({ inputSize: 784, layers: [...hidden.map((h) => dense(h, 'relu')), dense(10, 'softmax')], seed: SEED });
 }
 
-function sliceBatches(d: Digits, batch: number): { x: Float32Array[]; y: Uint8Array[] } {
+/** consecutive batches of `batch` digits, sliced once */
+export function sliceBatches(d: Digits, batch: number): { x: Float32Array[]; y: Uint8Array[] } {
   const x: Float32Array[] = [], y: Uint8Array[] = [];
   for (let r = 0; r + batch <= d.rows; r += batch) {
     x.push(d.x.subarray(r * 784, (r + batch) * 784));
@@ -69,16 +70,54 @@ export function ratesInTurns(steppers: readonly Stepper[], o: TimeOptions): { ra
   }
 }
 
-/** samples/s of one whole fit() epoch of W1 over the training set (shuffle and gather included) */
-export async function fitEpochRate(k: Kernels, train: Digits, o: TimeOptions): Promise<{ samplesPerSec: number; spread: number }> {
-  const model = mlp(k, W1.hidden);
-  const optimizer = new SGD({ learningRate: LR, momentum: MOMENTUM });
+/** What fitAgainstTrainBatch measured: medians over the counted fits */
+export interface FitTiming {
+  /** training rows a second of fit alone (its data copy, shuffle, gather and bookkeeping included) */
+  samplesPerSec: number;
+  /** (slowest - fastest) / median of fit's own time over the counted fits */
+  spread: number;
+  /** trainBatch's time over as many batches / fit's own time: 1 would be a fit that costs nothing beyond its steps */
+  vsTrainBatch: number;
+  fitMsPerEpoch: number;
+  trainBatchMsPerEpoch: number;
+}
+
+/**
+ * W1's fit() against trainBatch, step by step: after each of fit's batches (onBatchEnd) a twin
+ * model takes one trainBatch step on a consecutive batch of the same size, timed apart, so both run
+ * in the same moments of this shared machine; fit's own time is the fit's wall time less the twin's
+ * steps. Each fit includes its one copy of the dataset into wasm memory and its check. The first
+ * `warmupCalls` fits (default 1) are not counted, then `reps` fits.
+ */
+export async function fitAgainstTrainBatch(k: Kernels, train: Digits, epochs: number, o: Pick<TimeOptions, 'reps' | 'warmupCalls'>): Promise<FitTiming> {
+  const model = mlp(k, W1.hidden), twin = mlp(k, W1.hidden);
+  const optimizer = new SGD({ learningRate: LR, momentum: MOMENTUM }), twinOpt = new SGD({ learningRate: LR, momentum: MOMENTUM });
+  const { x, y } = sliceBatches(train, W1.batch);
+  let twinMs = 0, j = 0;
+  const onBatchEnd = () => {
+    const t = performance.now();
+    twin.trainBatch(x[j]!, y[j]!, twinOpt);
+    twinMs += performance.now() - t;
+    j = j + 1 === x.length ? 0 : j + 1;
+  };
+  const warm = o.warmupCalls ?? 1, fits: number[] = [], twins: number[] = [], ratios: number[] = [];
   try {
-    const t = await timeAsync(() => model.fit(train.x, train.y, { epochs: 1, batchSize: W1.batch, optimizer }), o);
-    return { samplesPerSec: train.rows / t.seconds, spread: t.spread };
+    for (let r = 0; r < warm + o.reps; r++) {
+      twinMs = 0;
+      const t0 = performance.now();
+      await model.fit(train.x, train.y, { epochs, batchSize: W1.batch, optimizer, onBatchEnd });
+      const fitMs = performance.now() - t0 - twinMs;
+      if (r < warm) continue;
+      fits.push(fitMs / epochs); twins.push(twinMs / epochs); ratios.push(twinMs / fitMs);
+    }
   } finally {
-    model.dispose();
+    model.dispose(); twin.dispose();
   }
+  const fitMs = median(fits);
+  return {
+    samplesPerSec: train.rows / (fitMs / 1000), spread: (Math.max(...fits) - Math.min(...fits)) / fitMs,
+    vsTrainBatch: median(ratios), fitMsPerEpoch: fitMs, trainBatchMsPerEpoch: median(twins),
+  };
 }
 
 /** W1 test accuracy after 5 epochs at lr 0.01, momentum 0.9, batch 64, seed 1 */
