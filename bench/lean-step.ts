@@ -97,6 +97,10 @@ async function fitVsTrainBatch(k: Kernels, train: Digits): Promise<void> {
   }
 }
 
+/** Fresh processes, ours and TF.js's in turns, each printing {ms} for building the regression and
+ *  its first 200 steps, and {loadMs} for its import and load before them: once with the clock
+ *  started right after loading, as a script runs, and once after a quiet pause (bench/first-200.ts,
+ *  the child, says how) */
 function founding200(): void {
   const script = fileURLToPath(new URL('./first-200.ts', import.meta.url));
   type Child = { ms: number; loadMs: number; weight?: number } | { skipped: string };
