@@ -2,8 +2,8 @@
 // every thread count of the list, the repetitions taken in turns (timing.ts: timeInTurns) so the
 // machine's busy spells land on every count alike: the GEMMs 256x784x512 and 1024³, W1 and W2
 // (workloads.ts), the CNN (cnn.ts: LeNet-5) and the command line's wider one, and numpy's W1 and
-// W2 with OPENBLAS_NUM_THREADS at the same counts. One kernels instance per count, on the build
-// loadKernels picks here.
+// W2 with OPENBLAS_NUM_THREADS at the same counts (with the kernels OpenBLAS picks, and with its
+// SSE ones). One kernels instance per count, on the build loadKernels picks here.
 import { loadKernels, type Kernels } from '../src/index.js';
 import type { Digits } from '../src/data/mnist.js';
 import { timeInTurns } from './timing.js';
@@ -44,14 +44,18 @@ export async function measureThreads(counts: readonly number[], train: Digits, q
   } finally {
     for (const k of ks) k.dispose();
   }
-  const numpy = counts.map((n) => {
-    progress(`threads: numpy, OPENBLAS_NUM_THREADS=${n}`);
-    return runNumpy(train.x, train.y, true, n);
-  });
-  if (numpy.every((r) => !('skipped' in r))) {
-    const ok = numpy as Array<Exclude<(typeof numpy)[number], { skipped: string }>>;
-    rows.push({ workload: 'numpy W1', unit: 'samples/s', values: ok.map((r) => r.w1SamplesPerSec) });
-    rows.push({ workload: 'numpy W2', unit: 'samples/s', values: ok.map((r) => r.w2SamplesPerSec) });
+  // numpy as OpenBLAS picks its kernels here (AVX-512 on this machine's CPU), and held to its SSE
+  // kernels, 128 bits wide as WebAssembly's SIMD is (though without FMA): what the width alone buys
+  for (const [label, coreType] of [['', undefined], [', SSE kernels (OPENBLAS_CORETYPE=Nehalem)', 'Nehalem']] as const) {
+    const numpy = counts.map((n) => {
+      progress(`threads: numpy${label}, OPENBLAS_NUM_THREADS=${n}`);
+      return runNumpy(train.x, train.y, true, n, coreType);
+    });
+    if (numpy.every((r) => !('skipped' in r))) {
+      const ok = numpy as Array<Exclude<(typeof numpy)[number], { skipped: string }>>;
+      rows.push({ workload: `numpy W1${label}`, unit: 'samples/s', values: ok.map((r) => r.w1SamplesPerSec) });
+      rows.push({ workload: `numpy W2${label}`, unit: 'samples/s', values: ok.map((r) => r.w2SamplesPerSec) });
+    }
   }
   return { date: new Date().toISOString(), machine, counts: counts.slice(), quick, build, rows };
 }

@@ -9,8 +9,9 @@ import type { NumpyResult, Skipped } from '../results.js';
 
 const SCRIPT = fileURLToPath(new URL('./numpy_mlp.py', import.meta.url));
 
-/** `threads`: OpenBLAS's thread count (1, like every number of the main bench; the threads bench also asks for all cores) */
-export function runNumpy(x: Float32Array, y: Uint8Array, quick: boolean, threads = 1): NumpyResult | Skipped {
+/** `threads`: OpenBLAS's thread count (1, like every number of the main bench; the threads bench also asks for all cores).
+ *  `coreType`: OPENBLAS_CORETYPE, to hold OpenBLAS to one kernel family (unset: it picks its own for this CPU) */
+export function runNumpy(x: Float32Array, y: Uint8Array, quick: boolean, threads = 1, coreType?: string): NumpyResult | Skipped {
   const rows = y.length;
   const dir = mkdtempSync(join(tmpdir(), 'momentum-wasm-bench-'));
   try {
@@ -20,11 +21,12 @@ export function runNumpy(x: Float32Array, y: Uint8Array, quick: boolean, threads
     bytes.set(y, rows * 784 * 4);
     writeFileSync(file, bytes);
     // OPENBLAS_CORETYPE / OPENBLAS_L2_SIZE are unset so OpenBLAS picks its kernels for this CPU
-    // itself (a pinned core type could understate it).
+    // itself (a pinned core type could understate it), unless the caller pins one on purpose.
     const n = String(threads);
     const env: NodeJS.ProcessEnv = { ...process.env, OPENBLAS_NUM_THREADS: n, OMP_NUM_THREADS: n, MKL_NUM_THREADS: n };
     delete env.OPENBLAS_CORETYPE;
     delete env.OPENBLAS_L2_SIZE;
+    if (coreType) env.OPENBLAS_CORETYPE = coreType;
     const r = spawnSync('python3', [SCRIPT, file, String(rows), ...(quick ? ['--quick'] : [])], {
       env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], timeout: 180_000,
     });
