@@ -23,10 +23,11 @@ export function warmUp(sequential: (config: SequentialConfig) => Sequential): vo
   const regression = sequential({ inputSize: 1, layers: [dense(1, 'linear', { bias: false })], loss: 'mse', seed: 1 });
   try {
     const sgd = new SGD({ learningRate: 0.01, momentum: 0.9 });
-    const x = new Float32Array(4 * 16).fill(0.5);
+    const x = new Float32Array(4 * 16).fill(0.5), labels = Int32Array.of(0, 1, 0, 1);
+    const rx = Float32Array.of(1, 2, 3, 4), ry = Float32Array.of(2, 4, 6, 8);
     for (let s = 0; s < WARM_UP_STEPS; s++) {
-      classifier.trainBatch(x, Int32Array.of(0, 1, 0, 1), sgd);
-      regression.trainBatch(Float32Array.of(1, 2, 3, 4), Float32Array.of(2, 4, 6, 8), sgd);
+      classifier.trainBatch(x, labels, sgd);
+      regression.trainBatch(rx, ry, sgd);
     }
     classifier.predict(x);
     sgd.dispose();
